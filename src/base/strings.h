@@ -1,0 +1,20 @@
+// base/strings.h
+//
+// Small string helpers the standard library lacks. ASCII only: HTTP header names,
+// SQL identifiers and our own formats are ASCII.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tb {
+
+std::string AsciiLower(std::string_view text);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
+std::string_view Trim(std::string_view text);
+// Splits on every `sep`; "a,,b" gives {"a", "", "b"}; "" gives {""}.
+std::vector<std::string_view> Split(std::string_view text, char sep);
+
+}  // namespace tb

@@ -1,0 +1,60 @@
+// store/migrate/migrator.h
+//
+// Applies migrations in version order, each in its own write transaction together with
+// its row in `schema_migrations` (version, name, checksum, applied_at), so a migration is
+// either wholly applied and recorded or not at all. Before applying anything it checks
+// that every applied migration still has the same text (checksum): a changed file means
+// the database no longer matches the code, and the server must not start on it.
+//
+// Thread-safety: run it before serving; it takes the store's writer for each step.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "store/migrate/migration.h"
+#include "store/store.h"
+
+namespace tb::migrate {
+
+struct MigrationStatus {
+  int version = 0;
+  std::string name;
+  bool applied = false;
+  std::string applied_at;  // "" when pending
+};
+
+class Migrator {
+ public:
+  // `migrations` REQUIRES: sorted by version, versions unique (as the loaders return them).
+  Migrator(store::Store& store, std::vector<Migration> migrations)
+      : store_(store), migrations_(std::move(migrations)) {}
+
+  // Applies every pending migration; returns how many were applied.
+  // Fails with kFailedPrecondition when an applied migration's checksum differs from its
+  // file, or the database has a version this list does not know (written by a newer
+  // build); with the store's error (and the file name in the message) when a step fails.
+  Result<int> Apply();
+
+  // Every known migration and whether it is applied. Also fails on tampering, as Apply.
+  Result<std::vector<MigrationStatus>> Status();
+
+  // The highest applied version, 0 for a fresh database.
+  Result<int> CurrentVersion();
+
+ private:
+  struct Applied {
+    int version;
+    std::string name;
+    std::string checksum;
+    std::string applied_at;
+  };
+  Result<std::vector<Applied>> ReadApplied();
+  tb::Status CheckApplied(const std::vector<Applied>& applied) const;
+
+  store::Store& store_;
+  const std::vector<Migration> migrations_;
+};
+
+}  // namespace tb::migrate

@@ -1,0 +1,85 @@
+// store/store.h
+//
+// The storage interface every layer above talks to. A Store hands out Transactions;
+// a Transaction runs parameterised SQL and returns typed Rows. The SQLite backend
+// (store/sqlite/) and the PostgreSQL backend (store/postgres/, later) implement it, and
+// nothing above this layer includes a database driver's header.
+//
+// SQL text uses PostgreSQL's placeholders `$1, $2, …` on both backends; every value a
+// client sends travels as a bound parameter, never as SQL text.
+//
+// Thread-safety: a Store is safe to use from many threads. A Transaction belongs to one
+// thread at a time and must be destroyed before its Store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "store/column_type.h"
+#include "store/value.h"
+
+namespace tb::store {
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kText;
+  std::string declared_type;  // as the schema wrote it, e.g. "varchar(255)"; "" for expressions
+};
+
+struct Rows {
+  std::vector<Column> columns;
+  std::vector<std::vector<Value>> rows;
+
+  // Index of the column named `name`, or -1.
+  int ColumnIndex(std::string_view name) const;
+};
+
+enum class Access {
+  kRead,   // a consistent snapshot; writes fail
+  kWrite,  // serialised with other writers; acknowledged only once durable
+};
+
+// One database transaction. Destroying it without Commit() rolls it back (RAII).
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Runs one statement and returns every row it produces (none for DML without RETURNING).
+  // Fails with kConstraint (and sqlstate 23505/23503/23514/23502/…) when the schema refuses
+  // a write, kInvalidArgument for SQL the database cannot prepare, kBusy on lock timeout.
+  virtual Result<Rows> Query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Runs one statement; returns the number of rows it changed.
+  virtual Result<int64_t> Execute(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // Runs several ';'-separated statements without parameters (migrations only).
+  virtual Status ExecuteScript(std::string_view sql) = 0;
+  // Makes the transaction's writes durable. After it (success or not) the transaction is
+  // finished: further calls fail with kFailedPrecondition.
+  virtual Status Commit() = 0;
+
+  virtual Access access() const = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Starts a transaction. kWrite waits for the single writer slot (up to the busy timeout,
+  // then kBusy); kRead takes a pooled reader connection.
+  virtual Result<std::unique_ptr<Transaction>> Begin(Access access) = 0;
+
+  // "sqlite" or "postgres": for the few places where SQL must differ by dialect.
+  virtual std::string_view dialect() const = 0;
+
+  // Re-reads schema facts the store caches (enum type names) after migrations ran.
+  virtual Status RefreshSchema() = 0;
+
+  // Waits for open transactions to finish and closes every connection. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace tb::store
