@@ -1,0 +1,31 @@
+// http/response.h
+//
+// The transport-neutral response a handler returns. Content-Length, Date, Server and the
+// CORS headers are added by the session; handlers set status, content type and body.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/request.h"
+
+namespace tb::http {
+
+struct Response {
+  int status = 200;
+  std::vector<Header> headers;
+  std::string body;
+
+  // A response with Content-Type: application/json and `json` as body (already serialized).
+  static Response Json(int status, std::string json);
+  // The transport's own error shape: {"error": code, "message": message}.
+  // Used for 404/405/413/… raised by the transport itself; protocol handlers
+  // (PostgREST, GoTrue, storage) answer in their own shapes.
+  static Response Error(int status, std::string_view code, std::string_view message);
+
+  void SetHeader(std::string_view name, std::string_view value);  // replaces any existing
+  std::string_view HeaderValue(std::string_view name) const;      // "" if absent
+};
+
+}  // namespace tb::http

@@ -1,0 +1,111 @@
+#include "http/router.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+#include "base/strings.h"
+
+namespace tb::http {
+
+namespace {
+
+// The methods a wildcard route answers, and the order Allow lists them in.
+constexpr std::string_view kStandardMethods[] = {"GET", "HEAD", "PUT", "PATCH",
+                                                 "POST", "DELETE", "OPTIONS"};
+
+// "/a/b" → {"a", "b"}; "/" → {""}; "/a/" → {"a", ""}: a trailing slash is a segment of its
+// own, so "/healthz/" does not match "/healthz".
+std::vector<std::string_view> PathSegments(std::string_view path) {
+  return Split(path.substr(1), '/');
+}
+
+bool IsCapture(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// How well a route's method fits the request's; lower is better, 0 is no fit. An exact
+// method beats a wildcard, and both beat GET standing in for HEAD.
+int MethodFit(std::string_view route_method, std::string_view method) {
+  if (route_method == method) return 1;
+  if (route_method == "*") return 2;
+  if (method == "HEAD" && route_method == "GET") return 3;
+  return 0;
+}
+
+void AddUnique(std::vector<std::string>& methods, std::string_view method) {
+  if (std::find(methods.begin(), methods.end(), method) == methods.end()) {
+    methods.emplace_back(method);
+  }
+}
+
+// Orders `methods` as kStandardMethods does, then any others as registered.
+void SortStandardFirst(std::vector<std::string>& methods) {
+  const auto rank = [](const std::string& method) {
+    const auto* at = std::find(std::begin(kStandardMethods), std::end(kStandardMethods), method);
+    return at - std::begin(kStandardMethods);
+  };
+  std::stable_sort(methods.begin(), methods.end(),
+                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+}
+
+}  // namespace
+
+void Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+  assert(!pattern.empty() && pattern.front() == '/');
+  Route route;
+  route.method = std::string(method);
+  for (std::string_view segment : PathSegments(pattern)) route.segments.emplace_back(segment);
+  route.handler = std::move(handler);
+  routes_.push_back(std::move(route));
+}
+
+Router::Match Router::Find(Request& request) const {
+  Match match;
+  request.path_params.clear();
+  if (request.path.empty() || request.path.front() != '/') return match;
+  const std::vector<std::string_view> segments = PathSegments(request.path);
+
+  const Route* best = nullptr;
+  int best_fit = 0;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    bool same_path = true;
+    for (size_t i = 0; i < segments.size() && same_path; ++i) {
+      same_path = IsCapture(route.segments[i]) ? !segments[i].empty()
+                                               : route.segments[i] == segments[i];
+    }
+    if (!same_path) continue;
+
+    match.path_exists = true;
+    if (route.method == "*") {
+      for (std::string_view method : kStandardMethods) AddUnique(match.allowed, method);
+    } else {
+      AddUnique(match.allowed, route.method);
+      if (route.method == "GET") AddUnique(match.allowed, "HEAD");
+    }
+    // Registration order breaks ties: register "/things/new" before "/things/{id}".
+    const int fit = MethodFit(route.method, request.method);
+    if (fit != 0 && (best == nullptr || fit < best_fit)) {
+      best = &route;
+      best_fit = fit;
+    }
+  }
+  if (!match.path_exists) return match;
+  AddUnique(match.allowed, "OPTIONS");
+  SortStandardFirst(match.allowed);
+
+  if (best != nullptr) {
+    match.handler = &best->handler;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      const std::string& segment = best->segments[i];
+      if (IsCapture(segment)) {
+        request.path_params.emplace_back(segment.substr(1, segment.size() - 2),
+                                         std::string(segments[i]));
+      }
+    }
+  }
+  return match;
+}
+
+}  // namespace tb::http

@@ -1,0 +1,473 @@
+#include "http/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "base/strings.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace tb::http::internal {
+
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kCorsAllowMethods = "GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS";
+constexpr std::string_view kCorsDefaultAllowHeaders =
+    "authorization, x-client-info, apikey, content-type, accept-profile, content-profile, "
+    "prefer, range, x-upsert";
+constexpr std::string_view kCorsExposeHeaders =
+    "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, "
+    "Transfer-Encoding, Range-Unit, X-Total-Count";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// How long a closing connection keeps reading (and discarding) what the client still
+// sends. Closing with unread input makes the kernel send a reset, which can destroy our
+// response (a 413, say) before the client has read it.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kReadChunkBytes = 4096;
+// A buffer grown by one large request is given back once it is empty.
+constexpr std::size_t kKeptBufferBytes = 64 * 1024;
+
+std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
+beast::string_view BeastView(std::string_view text) { return {text.data(), text.size()}; }
+
+// Returns the current time as an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT"), formatted
+// at most once a second per thread. Names are spelled out: strftime's depend on the locale.
+std::string_view HttpDate() {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    text = fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", kDays[tm.tm_wday], tm.tm_mday,
+                       kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_second = now;
+  }
+  return text;
+}
+
+// The target as the router sees it: origin-form ("/p?q") as is; absolute-form
+// ("http://host/p?q", which HTTP/1.1 servers must accept) without scheme and authority.
+std::string_view OriginForm(std::string_view target) {
+  if (!StartsWithIgnoreCase(target, "http://") && !StartsWithIgnoreCase(target, "https://")) {
+    return target;
+  }
+  const size_t path = target.find_first_of("/?", target.find("//") + 2);
+  return path == std::string_view::npos ? std::string_view("/") : target.substr(path);
+}
+
+std::string_view RawPath(std::string_view target) {
+  return OriginForm(target).substr(0, OriginForm(target).find('?'));
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+Response Preflight(const Request& request) {
+  Response response;
+  response.SetHeader("Access-Control-Allow-Origin", "*");
+  response.SetHeader("Access-Control-Allow-Methods", kCorsAllowMethods);
+  const std::string_view asked = request.HeaderValue("Access-Control-Request-Headers");
+  response.SetHeader("Access-Control-Allow-Headers",
+                     asked.empty() ? kCorsDefaultAllowHeaders : asked);
+  response.SetHeader("Access-Control-Max-Age", "86400");
+  return response;
+}
+
+Response CallHandler(const Handler& handler, Request& request, std::string_view log_path) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", request.method, log_path, e.what());
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-standard exception", request.method, log_path);
+  }
+  return Response::Error(500, "internal_error", "The server failed to handle this request");
+}
+
+// Answers `request` as the transport does: a CORS preflight itself, then the routed
+// handler, then 404/405 (or the Allow list for OPTIONS) when no route takes it.
+// `log_path` is the undecoded path, safe to log. Never throws.
+Response Dispatch(const Router& router, Request& request, std::string_view log_path) {
+  if (request.method == "OPTIONS" && request.HasHeader("Access-Control-Request-Method")) {
+    return Preflight(request);
+  }
+  const Router::Match match = router.Find(request);
+  if (match.handler != nullptr) return CallHandler(*match.handler, request, log_path);
+  if (!match.path_exists) {
+    return Response::Error(404, "not_found",
+                           fmt::format("No route for {} {}", request.method, request.path));
+  }
+  const std::string allow = Join(match.allowed);
+  Response response;
+  if (request.method != "OPTIONS") {
+    response = Response::Error(
+        405, "method_not_allowed",
+        fmt::format("{} is not allowed on {}; allowed: {}", request.method, request.path, allow));
+  }
+  response.SetHeader("Allow", allow);
+  return response;
+}
+
+bool IsFramingHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+         EqualsIgnoreCase(name, "Connection");
+}
+
+// Converts a handler's Response to Beast's, adding Server, Date and Content-Length.
+// Framing headers are the session's alone; a header that would split the response
+// (CR or LF) is dropped. A HEAD answer keeps the length of the body it does not send.
+bhttp::response<bhttp::string_body> ToBeast(Response response, unsigned version, bool head) {
+  if (response.status < 200 || response.status > 599) {
+    spdlog::error("a handler answered status {}; sending 500 instead", response.status);
+    response = Response::Error(500, "internal_error", "The server failed to handle this request");
+  }
+  bhttp::response<bhttp::string_body> out;
+  out.version(version);
+  out.result(static_cast<unsigned>(response.status));
+  for (const Header& header : response.headers) {
+    if (IsFramingHeader(header.name)) continue;
+    if (header.name.empty() || header.name.find_first_of("\r\n: ") != std::string::npos ||
+        header.value.find_first_of("\r\n") != std::string::npos) {
+      spdlog::error("dropping malformed response header '{}'", header.name);
+      continue;
+    }
+    out.insert(BeastView(header.name), BeastView(header.value));
+  }
+  out.set(bhttp::field::server, "tenantbase");
+  if (out.find(bhttp::field::date) == out.end()) out.set(bhttp::field::date, BeastView(HttpDate()));
+  // RFC 9110: 204 and 304 carry no body, and 204 no Content-Length.
+  if (response.status == 204 || response.status == 304) return out;
+  out.content_length(response.body.size());
+  if (!head) out.body() = std::move(response.body);
+  return out;
+}
+
+}  // namespace
+
+// One connection. Every member function runs on the socket's strand, so a session is
+// never touched by two threads at once; completion handlers hold a shared_ptr to it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, SessionContext& context)
+      : context_(context), stream_(std::move(socket)) {
+    beast::error_code ec;
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+    net::ip::address address = stream_.socket().remote_endpoint(ec).address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+    }
+    if (!ec) remote_address_ = address.to_string();
+  }
+
+  ~Session() {
+    if (context_.registry.Remove(this) && context_.stopping && context_.on_drained) {
+      context_.on_drained();
+    }
+  }
+
+  void Start() {
+    context_.registry.Add(shared_from_this());
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->AwaitRequest(); });
+  }
+
+  // Both may be called from any thread; they run on the session's strand.
+  void PostShutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == Phase::kIdle) self->Close();  // no byte of a request yet
+    });
+  }
+  void PostClose() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+ private:
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+
+  void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  // What the response and the access log need to know about the request being answered.
+  struct Exchange {
+    std::string method = "-";
+    std::string log_path = "-";
+    unsigned version = 11;
+    bool head = false;
+    bool has_origin = false;
+    Clock::time_point started;
+  };
+
+  void AwaitRequest();
+  void OnFirstBytes(beast::error_code ec, std::size_t bytes);
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void ReadBody();
+  void OnBody(beast::error_code ec);
+  void OnReadError(beast::error_code ec);
+  void NoteRequest();
+  void HandleRequest();
+  void Send(Response response);
+  void OnWritten(beast::error_code ec);
+  void LingeringClose();
+  void Drain();
+
+  const ServerOptions& options() const { return context_.options; }
+
+  SessionContext& context_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  std::string remote_address_;
+  Exchange exchange_;
+  Phase phase_ = Phase::kIdle;
+  bool close_after_write_ = false;
+};
+
+// Waits for the first byte of the next request under the idle timeout; the read timeout
+// starts only once a request has begun.
+void Session::AwaitRequest() {
+  if (phase_ == Phase::kClosed) return;
+  if (context_.stopping) return Close();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(options().header_limit, UINT32_MAX)));
+  parser_->body_limit(static_cast<std::uint64_t>(options().body_limit));
+  exchange_ = Exchange{};
+  if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+  if (buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
+  phase_ = Phase::kIdle;
+  stream_.expires_after(options().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->OnFirstBytes(ec, bytes);
+                          });
+}
+
+void Session::OnFirstBytes(beast::error_code ec, std::size_t bytes) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) return Close();  // idle timeout, the client left, or shutdown: nothing to answer
+  buffer_.commit(bytes);
+  ReadHeader();
+}
+
+void Session::ReadHeader() {
+  phase_ = Phase::kReading;
+  stream_.expires_after(options().read_timeout);  // covers header, body and 100-continue
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->OnHeader(ec);
+                           });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) return OnReadError(ec);
+  const auto& request = parser_->get();
+  if (request.version() >= 11 && !parser_->is_done() &&
+      EqualsIgnoreCase(View(request[bhttp::field::expect]), "100-continue")) {
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (self->phase_ == Phase::kClosed) return;
+                       if (ec) return self->Close();
+                       self->ReadBody();
+                     });
+    return;
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->OnBody(ec);
+                    });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) return OnReadError(ec);
+  HandleRequest();
+}
+
+// A request that cannot be read whole: answer what the client can act on (too large,
+// malformed) and close; a timeout or a client that left gets no answer.
+void Session::OnReadError(beast::error_code ec) {
+  const bool protocol_error = ec.category() == bhttp::make_error_code(bhttp::error{}).category() &&
+                              ec != bhttp::error::end_of_stream &&
+                              ec != bhttp::error::partial_message;
+  if (!protocol_error) return Close();  // beast::error::timeout has closed the socket already
+  NoteRequest();
+  close_after_write_ = true;
+  if (ec == bhttp::error::body_limit) {
+    return Send(Response::Error(
+        413, "payload_too_large",
+        fmt::format("Request body exceeds the {}-byte limit", options().body_limit)));
+  }
+  if (ec == bhttp::error::header_limit) {
+    return Send(Response::Error(
+        431, "request_header_fields_too_large",
+        fmt::format("Request header exceeds the {}-byte limit", options().header_limit)));
+  }
+  Send(Response::Error(400, "bad_request", "Malformed HTTP request: " + ec.message()));
+}
+
+// Records what is known of the request so far; after a parse error that may be little.
+void Session::NoteRequest() {
+  const auto& request = parser_->get();
+  if (!request.method_string().empty()) {
+    exchange_.method = std::string(View(request.method_string()));
+  }
+  if (!request.target().empty()) {
+    exchange_.log_path = std::string(RawPath(View(request.target())));
+  }
+  if (request.version() == 10 || request.version() == 11) exchange_.version = request.version();
+  exchange_.head = request.method() == bhttp::verb::head;
+  exchange_.has_origin = request.find(bhttp::field::origin) != request.end();
+  exchange_.started = Clock::now();
+}
+
+void Session::HandleRequest() {
+  phase_ = Phase::kHandling;
+  stream_.expires_never();
+  NoteRequest();
+  bhttp::request<bhttp::string_body> message = parser_->release();
+  close_after_write_ = !message.keep_alive();
+
+  Request request;
+  request.method = exchange_.method;
+  request.target = std::string(View(message.target()));
+  const std::string_view target = OriginForm(request.target);
+  const size_t question = target.find('?');
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  for (const auto& field : message) {
+    request.headers.push_back(
+        {std::string(View(field.name_string())), std::string(View(field.value()))});
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_address_;
+
+  if (!PercentDecode(target.substr(0, question), request.path)) {
+    return Send(
+        Response::Error(400, "bad_request", "Malformed percent-escape in the request path"));
+  }
+  Send(Dispatch(context_.router, request, exchange_.log_path));
+}
+
+void Session::Send(Response response) {
+  phase_ = Phase::kWriting;
+  if (context_.stopping) close_after_write_ = true;
+  if (exchange_.has_origin) {
+    response.SetHeader("Access-Control-Allow-Origin", "*");
+    response.SetHeader("Access-Control-Expose-Headers", kCorsExposeHeaders);
+  }
+  response_ = ToBeast(std::move(response), exchange_.version, exchange_.head);
+  response_.keep_alive(!close_after_write_);
+  stream_.expires_after(options().read_timeout);  // a client that stops reading is cut off
+  bhttp::async_write(stream_, response_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->OnWritten(ec);
+                     });
+}
+
+void Session::OnWritten(beast::error_code ec) {
+  if (options().access_log) {
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - exchange_.started);
+    spdlog::info("{} {} {} {}us", exchange_.method, exchange_.log_path, response_.result_int(),
+                 micros.count());
+  }
+  response_ = {};
+  if (phase_ == Phase::kClosed) return;
+  if (ec) return Close();
+  if (close_after_write_) return LingeringClose();
+  AwaitRequest();
+}
+
+// Half-closes, then reads and discards until the client closes too or kLingerTime passes.
+void Session::LingeringClose() {
+  phase_ = Phase::kLingering;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return Close();
+  stream_.expires_after(kLingerTime);
+  buffer_.clear();
+  Drain();
+}
+
+void Session::Drain() {
+  stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec) return self->Close();
+                            self->Drain();
+                          });
+}
+
+void SessionRegistry::Add(const std::shared_ptr<Session>& session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.emplace(session.get(), session);
+}
+
+bool SessionRegistry::Remove(const Session* session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.erase(session) > 0 && sessions_.empty();
+}
+
+std::vector<std::shared_ptr<Session>> SessionRegistry::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Session>> live;
+  live.reserve(sessions_.size());
+  for (const auto& [key, weak] : sessions_) {
+    if (auto session = weak.lock()) live.push_back(std::move(session));
+  }
+  return live;
+}
+
+bool SessionRegistry::empty() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.empty();
+}
+
+void StartSession(tcp::socket socket, SessionContext& context) {
+  std::make_shared<Session>(std::move(socket), context)->Start();
+}
+
+void ShutdownSession(const std::shared_ptr<Session>& session) { session->PostShutdown(); }
+
+void CloseSession(const std::shared_ptr<Session>& session) { session->PostClose(); }
+
+}  // namespace tb::http::internal
