@@ -1,0 +1,22 @@
+// api/routes.h
+//
+// The one table of every route the server answers. Each protocol (auth, rest, storage,
+// realtime, billing) adds its rows here as it arrives, so this file is the map of the API.
+#pragma once
+
+#include "api/health.h"
+#include "http/router.h"
+#include "store/store.h"
+
+namespace tb::api {
+
+// What handlers need, built once by the App and outliving the router.
+struct ApiContext {
+  store::Store* store = nullptr;
+  HealthInfo health;
+};
+
+// REQUIRES: context outlives the returned router.
+http::Router BuildRoutes(const ApiContext& context);
+
+}  // namespace tb::api

@@ -1,0 +1,55 @@
+// app/app.h
+//
+// The composition root: builds each service once from a Config, owns their lifetimes,
+// and tears them down in reverse order. main.cpp only parses the command line and calls
+// one of these methods.
+//
+// Thread-safety: call from the main thread; Serve() blocks until shutdown.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "base/result.h"
+#include "store/migrate/migrator.h"
+#include "store/store.h"
+
+namespace tb::app {
+
+struct Keys {
+  std::string anon;
+  std::string service_role;
+};
+
+// The anon and service_role keys for `secret`: HS256 JWTs with a fixed issue time, so the
+// same secret always yields the same keys (apps configure them once).
+Keys MakeKeys(const std::string& secret);
+
+class App {
+ public:
+  // Prepares the data directory and the JWT secret and opens the database.
+  // Migrations are not applied yet (see Migrate / Serve).
+  static Result<std::unique_ptr<App>> Open(const Config& config);
+  ~App();
+
+  // Applies pending core migrations; returns how many. Refuses a tampered database.
+  Result<int> Migrate();
+  Result<std::vector<migrate::MigrationStatus>> MigrationStatus();
+  Keys keys() const { return MakeKeys(jwt_secret_); }
+
+  // Migrates, listens, and serves until SIGINT/SIGTERM; then finishes in-flight requests
+  // and closes the database. Fails before serving when migration or listening fails.
+  Status Serve();
+
+ private:
+  App(Config config, std::string jwt_secret, std::unique_ptr<store::Store> store);
+  Result<migrate::Migrator> MakeMigrator();
+
+  const Config config_;
+  const std::string jwt_secret_;
+  std::unique_ptr<store::Store> store_;
+};
+
+}  // namespace tb::app

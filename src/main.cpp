@@ -1,0 +1,137 @@
+// main.cpp
+//
+// The command line: parses flags and environment (CLI11), builds the App, runs one
+// command. Every failure ends in one line on stderr and a non-zero exit status.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "app/app.h"
+#include "base/log.h"
+#include "crypto/random.h"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "tenantbase: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int RunServe(const tb::app::Config& config) {
+  auto app = tb::app::App::Open(config);
+  if (!app) return Fail(app.error().message);
+  if (tb::Status s = (*app)->Serve(); !s) return Fail(s.error().message);
+  return 0;
+}
+
+int RunMigrate(const tb::app::Config& config, bool status_only) {
+  auto app = tb::app::App::Open(config);
+  if (!app) return Fail(app.error().message);
+  if (!status_only) {
+    auto applied = (*app)->Migrate();
+    if (!applied) return Fail(applied.error().message);
+    std::printf("applied %d migration(s)\n", *applied);
+  }
+  auto status = (*app)->MigrationStatus();
+  if (!status) return Fail(status.error().message);
+  for (const auto& m : *status) {
+    std::printf("%04d  %-20s  %s\n", m.version, m.name.c_str(),
+                m.applied ? ("applied " + m.applied_at).c_str() : "pending");
+  }
+  return 0;
+}
+
+int RunKeys(const tb::app::Config& config) {
+  auto app = tb::app::App::Open(config);
+  if (!app) return Fail(app.error().message);
+  const tb::app::Keys keys = (*app)->keys();
+  std::printf("anon_key=%s\nservice_role_key=%s\n", keys.anon.c_str(), keys.service_role.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tb::app::Config config;
+  std::string log_level = "info";
+  int64_t read_timeout_ms = config.read_timeout.count();
+  int64_t idle_timeout_ms = config.idle_timeout.count();
+
+  CLI::App cli{"Tenantbase: the backend of a multi-tenant SaaS app, spoken to with supabase-js."};
+  cli.name("tenantbase");
+  cli.set_version_flag("--version", std::string(tb::app::kVersion));
+  cli.require_subcommand(1);
+  cli.fallthrough();  // global flags may follow the command: `tenantbase serve --data x`
+
+  cli.add_option("--data", config.data_dir, "Data directory (SQLite file, JWT secret)")
+      ->envname("TENANTBASE_DATA")
+      ->capture_default_str();
+  cli.add_option("--database", config.database_url,
+                 "Database URL: postgres://… or sqlite://PATH (default: SQLite in the data directory)")
+      ->envname("TENANTBASE_DATABASE_URL");
+  cli.add_option("--log-level", log_level, "debug, info, warn, error or off")
+      ->envname("TENANTBASE_LOG_LEVEL")
+      ->capture_default_str();
+
+  CLI::App* serve = cli.add_subcommand("serve", "Run the HTTP server");
+  serve->add_option("--http", config.http, "Listen address HOST:PORT")
+      ->envname("TENANTBASE_HTTP")
+      ->capture_default_str();
+  serve->add_option("--threads", config.threads, "Worker threads (0: one per core)")
+      ->envname("TENANTBASE_THREADS")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  serve->add_option("--max-body-bytes", config.max_body_bytes, "Largest request body accepted (413 beyond)")
+      ->envname("TENANTBASE_MAX_BODY_BYTES")
+      ->check(CLI::Range(static_cast<std::size_t>(1024), static_cast<std::size_t>(1) << 34))
+      ->capture_default_str();
+  serve->add_option("--read-timeout-ms", read_timeout_ms, "Time allowed to send one request")
+      ->envname("TENANTBASE_READ_TIMEOUT_MS")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(3'600'000)))
+      ->capture_default_str();
+  serve->add_option("--idle-timeout-ms", idle_timeout_ms, "Idle keep-alive connections close after this")
+      ->envname("TENANTBASE_IDLE_TIMEOUT_MS")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(3'600'000)))
+      ->capture_default_str();
+
+  bool status_only = false;
+  CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending migrations and list them");
+  migrate->add_flag("--status", status_only, "Only list migrations, apply nothing");
+
+  CLI::App* keys = cli.add_subcommand("keys", "Print the anon and service_role keys");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "tenantbase: %s (see tenantbase --help)\n", e.what());
+    return kExitUsage;
+  }
+
+  tb::log::Level level;
+  if (!tb::log::ParseLevel(log_level, level)) {
+    std::fprintf(stderr, "tenantbase: --log-level must be debug, info, warn, error or off\n");
+    return kExitUsage;
+  }
+  tb::log::Init(level);
+  if (!tb::crypto::Init()) return Fail("cannot initialise libsodium");
+
+  if (const char* secret = std::getenv("TENANTBASE_JWT_SECRET")) config.jwt_secret = secret;
+  config.read_timeout = std::chrono::milliseconds(read_timeout_ms);
+  config.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+
+  if (*serve) return RunServe(config);
+  if (*migrate) return RunMigrate(config, status_only);
+  if (*keys) return RunKeys(config);
+  return kExitUsage;
+}
