@@ -1,7 +1,8 @@
 // Proves the constraints of the core schema's auth, accounts, roles, invitations, tokens,
 // super-admin and config tables (migrations/sqlite/0002, 0003, 0006): each by a write that
 // must fail with its SQLSTATE next to the nearest write that succeeds, or by a delete
-// that must cascade. Billing and notifications are in schema_billing_test.cpp.
+// that must cascade. Billing and notifications are in schema_billing_test.cpp; sessions,
+// MFA and the personal account made on sign-up (0007) in schema_auth_test.cpp.
 #include <string>
 
 #include "store/schema_test.h"
@@ -147,6 +148,11 @@ TEST_F(SchemaTest, UserEmailIsLowercaseWellFormedAndUnique) {
 
 TEST_F(SchemaTest, PersonalAccountMustNotHaveSlug) {
   const std::string user = CreateUser("ann@example.com");
+  const std::string kSetSlug = "UPDATE accounts SET slug = $1 WHERE id = $2";
+  EXPECT_TRUE(Refused("23514", kSetSlug, {Text("ann"), Text(user)}));
+  EXPECT_TRUE(Accepted(kSetSlug, {Value::Null(), Text(user)}));
+  // The same holds for one inserted by hand.
+  DeletePersonalAccount(user);
   EXPECT_TRUE(Refused("23514", PersonalAccountRow(user).With("slug", Text("ann"))));
   EXPECT_TRUE(Accepted(PersonalAccountRow(user)));
 }
@@ -159,6 +165,13 @@ TEST_F(SchemaTest, TeamAccountMustHaveSlug) {
 
 TEST_F(SchemaTest, PersonalAccountIdIsItsOwnersIdAndThereIsOnlyOne) {
   const std::string user = CreateUser("ann@example.com");
+  ASSERT_TRUE(HasPersonalAccount(user));
+  EXPECT_TRUE(Refused("23505", PersonalAccountRow(user)));
+  const std::string kSetId = "UPDATE accounts SET id = $1 WHERE id = $2";
+  EXPECT_TRUE(Refused("23514", kSetId, {Text(kNoSuchId), Text(user)}));
+  EXPECT_TRUE(Accepted(kSetId, {Text(user), Text(user)}));
+  // The same holds for one inserted by hand.
+  DeletePersonalAccount(user);
   EXPECT_TRUE(Refused("23514", PersonalAccountRow(user).With("id", Text(kNoSuchId))));
   EXPECT_TRUE(Accepted(PersonalAccountRow(user)));
   EXPECT_TRUE(Refused("23505", PersonalAccountRow(user)));
@@ -168,7 +181,8 @@ TEST_F(SchemaTest, AccountColumnsAreChecked) {
   const std::string owner = CreateUser("owner@example.com");
   const std::string other = CreateUser("other@example.com");
   CreateTeam(owner, "taken");
-  ASSERT_TRUE(Accepted("UPDATE accounts SET email = $1", {Text("billing@taken.example")}));
+  ASSERT_TRUE(Accepted("UPDATE accounts SET email = $1 WHERE slug = $2",
+                       {Text("billing@taken.example"), Text("taken")}));
   ExpectColumnRules([&] { return TeamRow(owner, Unique("team-")); },
                     {{"slug", Text("taken"), "23505", Text("free")},
                      {"slug", Text("Acme Corp"), "23514", Text("acme-corp")},
@@ -193,7 +207,7 @@ TEST_F(SchemaTest, AccountColumnsAreChecked) {
 TEST_F(SchemaTest, PersonalAccountHasNoMemberships) {
   const std::string ann = CreateUser("ann@example.com");
   const std::string bob = CreateUser("bob@example.com");
-  CreatePersonalAccount(ann);
+  ASSERT_TRUE(HasPersonalAccount(ann));
   const std::string team = CreateTeam(ann, "acme");
   EXPECT_TRUE(Refused("23514", MembershipRow(ann, bob)));
   EXPECT_TRUE(Accepted(MembershipRow(team, bob)));
@@ -203,8 +217,10 @@ TEST_F(SchemaTest, PersonalAccountHasNoMemberships) {
 
 TEST_F(SchemaTest, AccountCannotBecomePersonalWhileItHasMembersOrInvitations) {
   // A team whose id happens to be its owner's id satisfies accounts_personal_account_id_is_owner.
+  // That id is free once ann's own personal account is gone.
   const std::string ann = CreateUser("ann@example.com");
   const std::string bob = CreateUser("bob@example.com");
+  DeletePersonalAccount(ann);
   ASSERT_TRUE(Accepted(TeamRow(ann, "acme").With("id", Text(ann))));
   AddMember(ann, bob);
   const std::string kMakePersonal = "UPDATE accounts SET is_personal_account = 1, slug = NULL WHERE id = $1";
@@ -250,7 +266,7 @@ TEST_F(SchemaTest, PrimaryOwnerMembershipCannotBeRemoved) {
 
 TEST_F(SchemaTest, PersonalAccountHasNoInvitations) {
   const std::string ann = CreateUser("ann@example.com");
-  CreatePersonalAccount(ann);
+  ASSERT_TRUE(HasPersonalAccount(ann));
   const std::string team = CreateTeam(ann, "acme");
   EXPECT_TRUE(Refused("23514", InvitationRow(ann, ann)));
   EXPECT_TRUE(Accepted(InvitationRow(team, ann)));
@@ -326,7 +342,7 @@ TEST_F(SchemaTest, SuperAdminIsAnExistingUserOnce) {
 TEST_F(SchemaTest, DeletingAUserDeletesWhatIsTheirs) {
   const Tenant t = CreateTenant("acme");
   const std::string ann = CreateUser("ann@example.com");
-  CreatePersonalAccount(ann);
+  ASSERT_TRUE(HasPersonalAccount(ann));
   AddMember(t.account, ann);
   Invite(t.account, ann, "friend@example.com");
   ASSERT_TRUE(Accepted(Row{"one_time_tokens",
@@ -366,7 +382,8 @@ TEST_F(SchemaTest, DeletingAUserKeepsWhatTheyOnlyCreated) {
 TEST_F(SchemaTest, DeletingAUserDeletesTheTeamsTheyPrimarilyOwn) {
   const Tenant t = CreateTenant("acme");
   ASSERT_TRUE(Accepted("DELETE FROM auth_users WHERE id = $1", {Text(t.owner)}));
-  EXPECT_EQ(Count("SELECT count(*) FROM accounts"), 0);
+  // The team and the owner's personal account are gone; only the member's own is left.
+  EXPECT_EQ(TextOf("SELECT id FROM accounts"), t.member);
   EXPECT_EQ(Count("SELECT count(*) FROM accounts_memberships"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM auth_users WHERE id = $1", {Text(t.member)}), 1);
 }

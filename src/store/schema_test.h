@@ -1,10 +1,10 @@
 // store/schema_test.h
 //
-// The fixture the schema tests share (schema_accounts_test.cpp, schema_billing_test.cpp):
-// a freshly migrated SQLite store, helpers that make the rows most tests need, and
-// assertions that a write is refused with a given SQLSTATE or accepted. Every refusal a
-// test checks is paired with the nearest write that succeeds, so that no test can pass
-// merely because everything fails.
+// The fixture the schema tests share (schema_accounts_test.cpp, schema_billing_test.cpp,
+// schema_auth_test.cpp): a freshly migrated SQLite store, helpers that make the rows most
+// tests need, and assertions that a write is refused with a given SQLSTATE or accepted.
+// Every refusal a test checks is paired with the nearest write that succeeds, so that no
+// test can pass merely because everything fails.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -124,13 +124,26 @@ class SchemaTest : public ::testing::Test {
   // `prefix` followed by a number this fixture has not handed out before.
   std::string Unique(std::string_view prefix) { return std::string(prefix) + std::to_string(++serial_); }
 
+  // A user, and with it (auth_users_create_personal_account) their personal account.
   std::string CreateUser(const std::string& email) {
     EXPECT_TRUE(Accepted("INSERT INTO auth_users (email) VALUES ($1)", {Text(email)}));
     return TextOf("SELECT id FROM auth_users WHERE email = $1", {Text(email)});
   }
 
-  void CreatePersonalAccount(const std::string& user) {
-    EXPECT_TRUE(Accepted(PersonalAccountRow(user)));
+  // Holds when `user` has their personal account: id and owner are the user's, no slug.
+  ::testing::AssertionResult HasPersonalAccount(const std::string& user) {
+    const int64_t found = Count(
+        "SELECT count(*) FROM accounts WHERE id = $1 AND primary_owner_user_id = $1 AND "
+        "is_personal_account = 1 AND slug IS NULL",
+        {Text(user)});
+    if (found != 1) return ::testing::AssertionFailure() << "no personal account for " << user;
+    return ::testing::AssertionSuccess();
+  }
+
+  // Deletes the personal account sign-up created, for tests that insert one by hand (or
+  // need its id free) to prove what the accounts table refuses on INSERT.
+  void DeletePersonalAccount(const std::string& user) {
+    EXPECT_TRUE(Accepted("DELETE FROM accounts WHERE id = $1 AND is_personal_account = 1", {Text(user)}));
   }
 
   // A team owned by `owner`, who also created it; returns the account id.
@@ -193,6 +206,7 @@ class SchemaTest : public ::testing::Test {
 
   // Rows that satisfy every constraint; tests vary one column with Row::With.
   Row UserRow() { return Row{"auth_users", {{"email", Text(Unique("user") + "@example.com")}}}; }
+  // Sign-up already made this row for every user; insert it only after DeletePersonalAccount.
   Row PersonalAccountRow(const std::string& user) {
     return Row{"accounts",
                {{"id", Text(user)},
