@@ -54,6 +54,16 @@ int RunKeys(const tb::app::Config& config) {
   return 0;
 }
 
+int RunCreateUser(const tb::app::Config& config, const std::string& email, const std::string& password,
+                  bool confirmed) {
+  auto app = tb::app::App::Open(config);
+  if (!app) return Fail(app.error().message);
+  auto id = (*app)->CreateUser(email, password, confirmed);
+  if (!id) return Fail(id.error().message);
+  std::printf("%s\n", id->c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,11 +109,75 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(3'600'000)))
       ->capture_default_str();
 
+  serve->add_option("--public-url", config.public_url, "URL clients reach the server at (JWT issuer, email links)")
+      ->envname("TENANTBASE_PUBLIC_URL");
+  serve->add_option("--site-url", config.site_url, "The app's URL, where email links redirect")
+      ->envname("TENANTBASE_SITE_URL")
+      ->capture_default_str();
+  serve->add_option("--smtp-url", config.smtp_url, "smtp://host:port for outgoing mail (default: DATA/outbox/)")
+      ->envname("TENANTBASE_SMTP_URL");
+  serve->add_option("--mail-from", config.mail_from, "Sender of outgoing mail")
+      ->envname("TENANTBASE_MAIL_FROM")
+      ->capture_default_str();
+  serve->add_option("--auth-confirm-email", config.auth_confirm_email,
+                    "Require email confirmation before password sign-in (true/false)")
+      ->envname("TENANTBASE_AUTH_CONFIRM_EMAIL")
+      ->capture_default_str();
+  serve->add_option("--auth-jwt-expiry", config.auth_jwt_expiry_seconds, "Access token lifetime, seconds")
+      ->envname("TENANTBASE_AUTH_JWT_EXPIRY")
+      ->check(CLI::Range(static_cast<int64_t>(30), static_cast<int64_t>(7 * 24 * 3600)))
+      ->capture_default_str();
+  serve->add_option("--auth-min-password-length", config.auth_min_password_length, "Shortest password accepted")
+      ->envname("TENANTBASE_AUTH_MIN_PASSWORD_LENGTH")
+      ->check(CLI::Range(6, 128))
+      ->capture_default_str();
+  serve->add_option("--auth-rate-limit-per-ip", config.auth_rate_limit_per_ip,
+                    "Auth requests per IP and window on sign-up/sign-in/recover/OTP/MFA (0: off)")
+      ->envname("TENANTBASE_AUTH_RATE_LIMIT_PER_IP")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  serve->add_option("--auth-rate-limit-per-email", config.auth_rate_limit_per_email,
+                    "Auth requests per email address and window (0: off)")
+      ->envname("TENANTBASE_AUTH_RATE_LIMIT_PER_EMAIL")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+  serve->add_option("--auth-rate-limit-window", config.auth_rate_limit_window_seconds, "Rate limit window, seconds")
+      ->envname("TENANTBASE_AUTH_RATE_LIMIT_WINDOW")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(86400)))
+      ->capture_default_str();
+
+  serve->add_option("--auth-refresh-reuse-interval", config.auth_refresh_reuse_interval_seconds,
+                    "Seconds a just-rotated refresh token may still be used (concurrent tabs)")
+      ->envname("TENANTBASE_AUTH_REFRESH_REUSE_INTERVAL")
+      ->check(CLI::Range(static_cast<int64_t>(0), static_cast<int64_t>(3600)))
+      ->capture_default_str();
+  serve->add_option("--auth-mfa-challenge-expiry", config.auth_mfa_challenge_expiry_seconds,
+                    "Seconds an MFA challenge can be verified")
+      ->envname("TENANTBASE_AUTH_MFA_CHALLENGE_EXPIRY")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(3600)))
+      ->capture_default_str();
+
   bool status_only = false;
   CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending migrations and list them");
   migrate->add_flag("--status", status_only, "Only list migrations, apply nothing");
 
   CLI::App* keys = cli.add_subcommand("keys", "Print the anon and service_role keys");
+
+  std::string new_email;
+  std::string new_password;
+  bool new_confirmed = false;
+  CLI::App* admin = cli.add_subcommand("admin", "Administer the project from the command line");
+  admin->require_subcommand(1);
+  CLI::App* create_user = admin->add_subcommand("create-user", "Create a user; prints the new user's id");
+  create_user->add_option("EMAIL", new_email, "The user's email address")->required();
+  create_user->add_option("--password", new_password, "The user's password")
+      ->envname("TENANTBASE_ADMIN_PASSWORD")
+      ->required();
+  create_user->add_flag("--confirmed", new_confirmed, "Mark the email address as confirmed");
+  create_user->add_option("--auth-min-password-length", config.auth_min_password_length, "Shortest password accepted")
+      ->envname("TENANTBASE_AUTH_MIN_PASSWORD_LENGTH")
+      ->check(CLI::Range(6, 128))
+      ->capture_default_str();
 
   try {
     cli.parse(argc, argv);
@@ -133,5 +207,6 @@ int main(int argc, char** argv) {
   if (*serve) return RunServe(config);
   if (*migrate) return RunMigrate(config, status_only);
   if (*keys) return RunKeys(config);
+  if (*create_user) return RunCreateUser(config, new_email, new_password, new_confirmed);
   return kExitUsage;
 }

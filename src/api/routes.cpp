@@ -1,5 +1,7 @@
 #include "api/routes.h"
 
+#include "api/auth/auth_handlers.h"
+
 namespace tb::api {
 
 http::Router BuildRoutes(const ApiContext& context) {
@@ -7,6 +9,33 @@ http::Router BuildRoutes(const ApiContext& context) {
   // The response is the same for every request: build it once.
   const http::Response health = Healthz(context.health);
   router.Add("GET", "/healthz", [health](http::Request&) { return health; });
+
+  // GoTrue (supabase.auth.*).
+  const auth::AuthContext* a = &context.auth;
+  const auto on = [&router, a](std::string_view method, std::string_view path,
+                               http::Response (*handler)(http::Request&, const auth::AuthContext&)) {
+    router.Add(method, path, [a, handler](http::Request& request) { return handler(request, *a); });
+  };
+  on("POST", "/auth/v1/signup", auth::Signup);
+  on("POST", "/auth/v1/token", auth::Token);
+  on("GET", "/auth/v1/user", auth::GetUser);
+  on("PUT", "/auth/v1/user", auth::UpdateUser);
+  on("POST", "/auth/v1/logout", auth::Logout);
+  on("GET", "/auth/v1/settings", auth::Settings);
+  on("POST", "/auth/v1/recover", auth::Recover);
+  on("POST", "/auth/v1/otp", auth::Otp);
+  on("POST", "/auth/v1/verify", auth::Verify);
+  on("GET", "/auth/v1/verify", auth::VerifyEmailLink);
+  on("POST", "/auth/v1/resend", auth::Resend);
+  on("POST", "/auth/v1/factors", auth::EnrollFactor);
+  on("POST", "/auth/v1/factors/{id}/challenge", auth::ChallengeFactor);
+  on("POST", "/auth/v1/factors/{id}/verify", auth::VerifyFactor);
+  on("DELETE", "/auth/v1/factors/{id}", auth::UnenrollFactor);
+  on("GET", "/auth/v1/admin/users", auth::AdminListUsers);
+  on("POST", "/auth/v1/admin/users", auth::AdminCreateUser);
+  on("GET", "/auth/v1/admin/users/{id}", auth::AdminGetUser);
+  on("PUT", "/auth/v1/admin/users/{id}", auth::AdminUpdateUser);
+  on("DELETE", "/auth/v1/admin/users/{id}", auth::AdminDeleteUser);
   return router;
 }
 

@@ -4,6 +4,7 @@
 // realtime, billing) adds its rows here as it arrives, so this file is the map of the API.
 #pragma once
 
+#include "api/auth/auth_context.h"
 #include "api/health.h"
 #include "http/router.h"
 #include "store/store.h"
@@ -14,6 +15,7 @@ namespace tb::api {
 struct ApiContext {
   store::Store* store = nullptr;
   HealthInfo health;
+  auth::AuthContext auth;
 };
 
 // REQUIRES: context outlives the returned router.

@@ -2,11 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "api/routes.h"
+#include "api/auth/rate_limiter.h"
+#include "domain/auth/admin_users.h"
+#include "domain/auth/email_tokens.h"
+#include "domain/auth/session_service.h"
+#include "mail/mailer.h"
 #include "app/data_dir.h"
 #include "crypto/jwt.h"
+#include "crypto/password.h"
 #include "http/server.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -29,6 +36,24 @@ int ThreadCount(int configured) {
   if (configured > 0) return configured;
   const unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 2 : static_cast<int>(cores);
+}
+
+// Auth settings from the command line / environment.
+auth::AuthConfig MakeAuthConfig(const Config& config, const std::string& secret,
+                                const std::string& public_url) {
+  auth::AuthConfig a;
+  a.jwt_secret = secret;
+  a.issuer = public_url + "/auth/v1";
+  a.site_url = config.site_url;
+  a.access_token_ttl = std::chrono::seconds(config.auth_jwt_expiry_seconds);
+  a.confirm_email = config.auth_confirm_email;
+  a.min_password_length = static_cast<std::size_t>(config.auth_min_password_length);
+  a.rate_limits.per_ip = config.auth_rate_limit_per_ip;
+  a.rate_limits.per_email = config.auth_rate_limit_per_email;
+  a.rate_limits.window = std::chrono::seconds(config.auth_rate_limit_window_seconds);
+  a.refresh_reuse_interval = std::chrono::seconds(config.auth_refresh_reuse_interval_seconds);
+  a.mfa_challenge_ttl = std::chrono::seconds(config.auth_mfa_challenge_expiry_seconds);
+  return a;
 }
 
 }  // namespace
@@ -76,6 +101,32 @@ Result<std::vector<migrate::MigrationStatus>> App::MigrationStatus() {
   return migrator->Status();
 }
 
+Result<std::string> App::CreateUser(const std::string& email, const std::string& password,
+                                    bool confirmed) {
+  auth::UserAttributes attributes;
+  attributes.email = auth::NormalizeEmail(email);
+  if (attributes.email->empty()) {
+    return Error::Make(ErrorCode::kInvalidArgument, "not a valid email address: " + email);
+  }
+  const auto min_length = static_cast<std::size_t>(config_.auth_min_password_length);
+  if (!auth::PasswordStrongEnough(password, min_length)) {
+    return Error::Make(ErrorCode::kInvalidArgument,
+                       "password should be at least " + std::to_string(min_length) + " characters");
+  }
+  // Bad input is refused before the data directory is touched.
+  if (auto applied = Migrate(); !applied) return std::move(applied).error();
+  auto hash = crypto::HashPassword(password);  // before taking the writer
+  if (!hash) return std::move(hash).error();
+  attributes.encrypted_password = std::move(*hash);
+  attributes.confirm_email = confirmed;
+  auto txn = store_->Begin(store::Access::kWrite);
+  if (!txn) return std::move(txn).error();
+  auto user = auth::AdminUsers(SystemClock::Instance()).Create(**txn, attributes);
+  if (!user) return std::move(user).error();
+  if (Status s = (*txn)->Commit(); !s) return std::move(s).error();
+  return user->id;
+}
+
 Status App::Serve() {
   auto migrator = MakeMigrator();
   if (!migrator) return std::move(migrator).error();
@@ -86,9 +137,22 @@ Status App::Serve() {
   auto endpoint = ParseHostPort(config_.http);
   if (!endpoint) return std::move(endpoint).error();
 
+  // The issuer names the bound port, so it is fixed up after Listen() (port 0 = any).
+  auth::AuthConfig auth_config = MakeAuthConfig(config_, jwt_secret_, config_.public_url);
+  const Clock& clock = SystemClock::Instance();
+  auto mailer = mail::MakeMailer(config_.smtp_url,
+                                 (std::filesystem::path(config_.data_dir) / "outbox").string(),
+                                 config_.mail_from);
+  if (!mailer) return std::move(mailer).error();
+  auth::SessionService sessions(auth_config, clock);
+  auth::EmailTokens email_tokens(auth_config, clock);
+  auth::RateLimiter rate_limiter(clock);
+
   api::ApiContext context;
   context.store = store_.get();
   context.health = api::HealthInfo{*version, kVersion, store_->dialect()};
+  context.auth = api::auth::AuthContext{&auth_config, store_.get(), &clock, &sessions,
+                                        &email_tokens, mailer->get(), &rate_limiter};
 
   http::ServerOptions options;
   options.address = endpoint->host;
@@ -99,6 +163,9 @@ Status App::Serve() {
   options.idle_timeout = config_.idle_timeout;
   http::Server server(options, api::BuildRoutes(context));
   if (Status s = server.Listen(); !s) return s;
+  if (config_.public_url.empty()) {
+    auth_config.issuer = "http://" + endpoint->host + ":" + std::to_string(server.port()) + "/auth/v1";
+  }
   spdlog::info("tenantbase {} listening on http://{}:{} ({} threads, {} database, schema version {}, data in {})",
                kVersion, endpoint->host, server.port(), options.threads, store_->dialect(), *version,
                config_.data_dir);

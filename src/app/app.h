@@ -39,6 +39,13 @@ class App {
   Result<std::vector<migrate::MigrationStatus>> MigrationStatus();
   Keys keys() const { return MakeKeys(jwt_secret_); }
 
+  // `tenantbase admin create-user`: checks the input, migrates, then creates a user (and
+  // their personal account) with `password`, confirmed now when `confirmed`; returns the
+  // new user's id.
+  // Fails with kInvalidArgument for a malformed email or a password shorter than
+  // config.auth_min_password_length, and with reason email_exists when the address is taken.
+  Result<std::string> CreateUser(const std::string& email, const std::string& password, bool confirmed);
+
   // Migrates, listens, and serves until SIGINT/SIGTERM; then finishes in-flight requests
   // and closes the database. Fails before serving when migration or listening fails.
   Status Serve();

@@ -26,6 +26,20 @@ struct Config {
   std::chrono::milliseconds read_timeout{30'000};  // TENANTBASE_READ_TIMEOUT_MS
   std::chrono::milliseconds idle_timeout{75'000};  // TENANTBASE_IDLE_TIMEOUT_MS
   log::Level log_level = log::Level::kInfo;  // --log-level / TENANTBASE_LOG_LEVEL
+
+  // Auth (GoTrue-compatible).
+  std::string public_url;                // TENANTBASE_PUBLIC_URL; "" = http://<--http>
+  std::string site_url = "http://localhost:3000";  // TENANTBASE_SITE_URL: where email links lead
+  std::string smtp_url;                  // TENANTBASE_SMTP_URL; "" = .eml files in DATA/outbox/
+  std::string mail_from = "Tenantbase <noreply@localhost>";  // TENANTBASE_MAIL_FROM
+  bool auth_confirm_email = false;       // TENANTBASE_AUTH_CONFIRM_EMAIL
+  int64_t auth_jwt_expiry_seconds = 3600;  // TENANTBASE_AUTH_JWT_EXPIRY
+  int auth_min_password_length = 8;      // TENANTBASE_AUTH_MIN_PASSWORD_LENGTH
+  int auth_rate_limit_per_ip = 30;       // TENANTBASE_AUTH_RATE_LIMIT_PER_IP (0 = off)
+  int auth_rate_limit_per_email = 10;    // TENANTBASE_AUTH_RATE_LIMIT_PER_EMAIL (0 = off)
+  int64_t auth_rate_limit_window_seconds = 300;  // TENANTBASE_AUTH_RATE_LIMIT_WINDOW
+  int64_t auth_refresh_reuse_interval_seconds = 10;  // TENANTBASE_AUTH_REFRESH_REUSE_INTERVAL
+  int64_t auth_mfa_challenge_expiry_seconds = 300;  // TENANTBASE_AUTH_MFA_CHALLENGE_EXPIRY
 };
 
 struct HostPort {

@@ -33,9 +33,15 @@ struct Error {
   std::string message;   // safe for clients
   std::string detail;    // for the log; may name files, SQL, OS errors
   std::string sqlstate;  // PostgreSQL error class code when it came from a store, else ""
+  std::string reason;    // a protocol's own stable code when one applies, e.g. GoTrue's
+                         // "refresh_token_already_used"; "" otherwise
 
   static Error Make(ErrorCode code, std::string message, std::string detail = {}) {
-    return Error{code, std::move(message), std::move(detail), {}};
+    return Error{code, std::move(message), std::move(detail), {}, {}};
+  }
+  // An error with a protocol-level reason code (see `reason`).
+  static Error WithReason(ErrorCode code, std::string reason, std::string message) {
+    return Error{code, std::move(message), {}, {}, std::move(reason)};
   }
 };
 

@@ -16,5 +16,8 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
 std::string_view Trim(std::string_view text);
 // Splits on every `sep`; "a,,b" gives {"a", "", "b"}; "" gives {""}.
 std::vector<std::string_view> Split(std::string_view text, char sep);
+// Percent-encodes every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~), so the
+// result is safe as one URL query value or fragment value.
+std::string PercentEncode(std::string_view text);
 
 }  // namespace tb

@@ -24,5 +24,12 @@ TEST(Strings, TrimRemovesAsciiWhitespaceAtBothEnds) {
   EXPECT_EQ(Trim("   "), "");
 }
 
+TEST(Strings, PercentEncodeKeepsOnlyUnreservedBytes) {
+  EXPECT_EQ(PercentEncode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(PercentEncode("http://h:3000/a?b=c&d#e f"), "http%3A%2F%2Fh%3A3000%2Fa%3Fb%3Dc%26d%23e%20f");
+  EXPECT_EQ(PercentEncode("\r\n\xc3\xa9"), "%0D%0A%C3%A9");
+  EXPECT_EQ(PercentEncode(""), "");
+}
+
 }  // namespace
 }  // namespace tb

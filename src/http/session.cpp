@@ -37,7 +37,7 @@ constexpr std::string_view kCorsDefaultAllowHeaders =
     "prefer, range, x-upsert";
 constexpr std::string_view kCorsExposeHeaders =
     "Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, "
-    "Transfer-Encoding, Range-Unit, X-Total-Count";
+    "Transfer-Encoding, Range-Unit, X-Total-Count, Link";
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // How long a closing connection keeps reading (and discarding) what the client still
 // sends. Closing with unread input makes the kernel send a reset, which can destroy our

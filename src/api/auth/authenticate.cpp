@@ -1,0 +1,79 @@
+#include "api/auth/authenticate.h"
+
+#include <rapidjson/document.h>
+
+#include "base/strings.h"
+#include "crypto/jwt.h"
+
+namespace tb::api::auth {
+
+namespace {
+
+Error Unauthenticated(const char* reason, std::string message) {
+  return Error::WithReason(ErrorCode::kUnauthenticated, reason, std::move(message));
+}
+
+std::string Member(const rapidjson::Document& doc, const char* name) {
+  const auto it = doc.FindMember(name);
+  if (it == doc.MemberEnd() || !it->value.IsString()) return "";
+  return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+}  // namespace
+
+Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context) {
+  const int64_t now = UnixSeconds(context.clock->Now());
+  const std::string_view apikey = request.HeaderValue("apikey");
+  if (apikey.empty()) return Unauthenticated("no_authorization", "No API key found in request");
+  auto key_claims = crypto::VerifyJwtHs256(apikey, context.config->jwt_secret, now);
+  rapidjson::Document key;
+  if (key_claims) key.Parse(key_claims->data(), key_claims->size());
+  const std::string key_role = key_claims && key.IsObject() ? Member(key, "role") : "";
+  if (key_role != "anon" && key_role != "service_role") {
+    return Unauthenticated("invalid_api_key", "Invalid API key");
+  }
+
+  policy::Identity identity;
+  std::string_view bearer = request.HeaderValue("Authorization");
+  if (bearer.empty()) {
+    identity.role = key_role == "service_role" ? policy::Role::kServiceRole : policy::Role::kAnon;
+    identity.claims_json = std::move(*key_claims);
+    return identity;
+  }
+  if (!StartsWithIgnoreCase(bearer, "Bearer ")) {
+    return Unauthenticated("bad_jwt", "Authorization header must be 'Bearer <token>'");
+  }
+  bearer = Trim(bearer.substr(7));
+  auto claims = crypto::VerifyJwtHs256(bearer, context.config->jwt_secret, now);
+  if (!claims) return Unauthenticated("bad_jwt", claims.error().message);
+  rapidjson::Document doc;
+  doc.Parse(claims->data(), claims->size());
+  const std::string role = Member(doc, "role");
+  if (role == "anon" || role == "service_role") {
+    identity.role = role == "service_role" ? policy::Role::kServiceRole : policy::Role::kAnon;
+    identity.claims_json = std::move(*claims);
+    return identity;
+  }
+  if (role != "authenticated") return Unauthenticated("bad_jwt", "invalid JWT: unknown role");
+  identity.role = policy::Role::kAuthenticated;
+  identity.user_id = Member(doc, "sub");
+  identity.session_id = Member(doc, "session_id");
+  identity.email = Member(doc, "email");
+  if (identity.user_id.empty() || identity.session_id.empty()) {
+    return Unauthenticated("bad_jwt", "invalid JWT: missing sub or session_id claim");
+  }
+  auto txn = context.store->Begin(store::Access::kRead);
+  if (!txn) return std::move(txn).error();
+  auto state = context.sessions->Check(**txn, identity.session_id, identity.user_id);
+  if (!state) return std::move(state).error();
+  identity.aal = state->aal;
+  identity.claims_json = std::move(*claims);
+  return identity;
+}
+
+tb::auth::ClientInfo ClientOf(const http::Request& request) {
+  return tb::auth::ClientInfo{request.remote_address,
+                              std::string(request.HeaderValue("User-Agent").substr(0, 512))};
+}
+
+}  // namespace tb::api::auth

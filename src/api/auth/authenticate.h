@@ -1,0 +1,24 @@
+// api/auth/authenticate.h
+//
+// Turns a request's credentials into a policy::Identity, the Supabase way: the `apikey`
+// header must be a valid anon or service_role key (HS256, signed with the server secret);
+// `Authorization: Bearer` carries either a key (signed out) or a user's access token.
+// A user token must be unexpired and its session must still exist with its user neither
+// deleted nor banned — a logged-out or revoked session's tokens stop working at once.
+#pragma once
+
+#include "api/auth/auth_context.h"
+#include "base/result.h"
+#include "http/request.h"
+#include "policy/identity.h"
+
+namespace tb::api::auth {
+
+// Fails with kUnauthenticated (reason no_authorization / bad_jwt / session_not_found) or
+// kPermissionDenied (user_banned); the message is safe to return.
+Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context);
+
+// The client's IP and user agent, for session and token audit columns.
+tb::auth::ClientInfo ClientOf(const http::Request& request);
+
+}  // namespace tb::api::auth
