@@ -1,0 +1,2 @@
+-- The HTTP floor: GET /healthz answers from memory.
+wrk.path = "/healthz"
