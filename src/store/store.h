@@ -12,7 +12,9 @@
 // thread at a time and must be destroyed before its Store.
 #pragma once
 
+#include <any>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +41,39 @@ struct Rows {
   int ColumnIndex(std::string_view name) const;
 };
 
+// Who a transaction runs for, as PostgREST tells PostgreSQL: the database role and the
+// caller's verified JWT claims. On PostgreSQL the transaction runs SET LOCAL ROLE and sets
+// request.jwt.claims; on SQLite the functions registered below read it. A default
+// RequestContext (empty role) is the server itself: migrations and internal work.
+struct RequestContext {
+  std::string role;         // "anon", "authenticated", "service_role"; "" = the server
+  std::string user_id;      // auth.uid(); "" when there is no user
+  std::string claims_json;  // auth.jwt(); "" when there is no token
+
+  bool is_server() const { return role.empty(); }
+};
+
+// What a registered function sees while SQL calls it.
+class CallContext {
+ public:
+  virtual ~CallContext() = default;
+  virtual const RequestContext& request() const = 0;
+  // Runs a read on the calling transaction's connection (same snapshot, same writes).
+  virtual Result<Rows> Query(std::string_view sql, std::span<const Value> params = {}) = 0;
+  // One slot per transaction for what functions load once and reuse (the caller's
+  // memberships, say). Emptied when the transaction begins and after every statement
+  // that changes data, so it never outlives what it was read from.
+  virtual std::any& memo() = 0;
+};
+
+// A scalar function SQL may call (policy helpers such as has_role_on_account). Fails with
+// an Error whose sqlstate, if set, becomes the statement's error.
+struct ScalarFunction {
+  std::string name;
+  int arity = 0;  // -1: any number of arguments
+  std::function<Result<Value>(CallContext&, std::span<const Value>)> call;
+};
+
 enum class Access {
   kRead,   // a consistent snapshot; writes fail
   kWrite,  // serialised with other writers; acknowledged only once durable
@@ -57,6 +92,11 @@ class Transaction {
   virtual Result<int64_t> Execute(std::string_view sql, std::span<const Value> params = {}) = 0;
   // Runs several ';'-separated statements without parameters (migrations only).
   virtual Status ExecuteScript(std::string_view sql) = 0;
+  // Splits `sql` into statements and offers each to `hook` first: when it returns true the
+  // hook has handled the statement (CREATE POLICY on SQLite, say); otherwise it runs.
+  // The error of a failing statement names its 1-based line in `sql`.
+  virtual Status ExecuteScript(std::string_view sql,
+                               const std::function<Result<bool>(std::string_view statement)>& hook) = 0;
   // Makes the transaction's writes durable. After it (success or not) the transaction is
   // finished: further calls fail with kFailedPrecondition.
   virtual Status Commit() = 0;
@@ -68,9 +108,11 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Starts a transaction. kWrite waits for the single writer slot (up to the busy timeout,
-  // then kBusy); kRead takes a pooled reader connection.
-  virtual Result<std::unique_ptr<Transaction>> Begin(Access access) = 0;
+  // Starts a transaction for `request`. kWrite waits for the single writer slot (up to
+  // the busy timeout, then kBusy); kRead takes a pooled reader connection.
+  virtual Result<std::unique_ptr<Transaction>> Begin(Access access, const RequestContext& request) = 0;
+  // A transaction of the server itself.
+  Result<std::unique_ptr<Transaction>> Begin(Access access) { return Begin(access, RequestContext{}); }
 
   // "sqlite" or "postgres": for the few places where SQL must differ by dialect.
   virtual std::string_view dialect() const = 0;

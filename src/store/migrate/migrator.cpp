@@ -72,7 +72,10 @@ Result<int> Migrator::Apply() {
     }
     auto txn = store_.Begin(store::Access::kWrite);
     if (!txn) return std::move(txn).error();
-    if (tb::Status s = (*txn)->ExecuteScript(m.sql); !s) {
+    store::Transaction& step = **txn;
+    tb::Status s = hook_ ? step.ExecuteScript(m.sql, [&](std::string_view statement) { return hook_(step, statement); })
+                         : step.ExecuteScript(m.sql);
+    if (!s) {
       Error e = std::move(s).error();
       e.message = "migration " + m.file_name + " failed: " + e.message;
       return e;

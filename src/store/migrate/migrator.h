@@ -9,7 +9,9 @@
 // Thread-safety: run it before serving; it takes the store's writer for each step.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -25,11 +27,16 @@ struct MigrationStatus {
   std::string applied_at;  // "" when pending
 };
 
+// Offered each statement of a migration before the database runs it; returns true when
+// it handled the statement itself (the policy layer keeps CREATE POLICY and friends on
+// SQLite, which has no such statements). Runs inside the migration's transaction.
+using StatementHook = std::function<Result<bool>(store::Transaction& txn, std::string_view statement)>;
+
 class Migrator {
  public:
   // `migrations` REQUIRES: sorted by version, versions unique (as the loaders return them).
-  Migrator(store::Store& store, std::vector<Migration> migrations)
-      : store_(store), migrations_(std::move(migrations)) {}
+  Migrator(store::Store& store, std::vector<Migration> migrations, StatementHook hook = nullptr)
+      : store_(store), migrations_(std::move(migrations)), hook_(std::move(hook)) {}
 
   // Applies every pending migration; returns how many were applied.
   // Fails with kFailedPrecondition when an applied migration's checksum differs from its
@@ -55,6 +62,7 @@ class Migrator {
 
   store::Store& store_;
   const std::vector<Migration> migrations_;
+  const StatementHook hook_;
 };
 
 }  // namespace tb::migrate

@@ -18,7 +18,7 @@ class MigratorTest : public ::testing::Test {
     std::filesystem::create_directory(dir_.path() / "migrations");
     Write("0001_first.sql", "CREATE TABLE a (x integer);");
     Write("0002_second.sql", "CREATE TABLE b (y integer); INSERT INTO b VALUES (1);");
-    auto store = store::sqlite::SqliteStore::Open({dir_.File("db"), 2, std::chrono::milliseconds(500)});
+    auto store = store::sqlite::SqliteStore::Open({dir_.File("db"), 2, std::chrono::milliseconds(500), {}});
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
   }

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <charconv>
+#include <vector>
 
 #include "store/sqlite/sqlite_errors.h"
 #include "store/sqlite/sqlite_functions.h"
@@ -80,6 +81,89 @@ void TypeColumns(sqlite3_stmt* stmt, const SchemaInfo& schema, std::vector<Colum
   }
 }
 
+Value ArgumentValue(sqlite3_value* v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL: return Value::Null();
+    case SQLITE_INTEGER: return Value::Int(sqlite3_value_int64(v));
+    case SQLITE_FLOAT: return Value::Real(sqlite3_value_double(v));
+    case SQLITE_BLOB: {
+      const auto* data = static_cast<const char*>(sqlite3_value_blob(v));
+      return Value::Blob(std::string(data ? data : "", sqlite3_value_bytes(v)));
+    }
+    default: {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+      return Value::Text(std::string(text ? text : "", sqlite3_value_bytes(v)));
+    }
+  }
+}
+
+void SetResult(sqlite3_context* ctx, const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::kNull: sqlite3_result_null(ctx); return;
+    case Value::Kind::kBool: sqlite3_result_int(ctx, v.as_bool() ? 1 : 0); return;
+    case Value::Kind::kInt: sqlite3_result_int64(ctx, v.as_int()); return;
+    case Value::Kind::kReal: sqlite3_result_double(ctx, v.as_real()); return;
+    case Value::Kind::kText:
+      sqlite3_result_text64(ctx, v.as_text().data(), v.as_text().size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      return;
+    case Value::Kind::kBlob:
+      sqlite3_result_blob64(ctx, v.as_text().data(), v.as_text().size(), SQLITE_TRANSIENT);
+      return;
+  }
+}
+
+// Calls a registered function; its error travels as "SQLSTATE: message", which
+// ErrorFromSqlite turns back into an Error with that sqlstate.
+void CallFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  const auto* binding = static_cast<const FunctionBinding*>(sqlite3_user_data(ctx));
+  std::vector<Value> args;
+  args.reserve(static_cast<size_t>(argc));
+  for (int i = 0; i < argc; ++i) args.push_back(ArgumentValue(argv[i]));
+  auto result = binding->function->call(*binding->connection, args);
+  if (!result) {
+    const Error& e = result.error();
+    const std::string text = (e.sqlstate.empty() ? "XX000" : e.sqlstate) + ": " + e.message;
+    sqlite3_result_error(ctx, text.data(), static_cast<int>(text.size()));
+    return;
+  }
+  SetResult(ctx, *result);
+}
+
+// Ends a statement at a ';' only where SQLite agrees it is complete: quotes, comments
+// and trigger bodies (BEGIN … END;) hold their own semicolons.
+std::vector<std::pair<std::string_view, int>> SplitStatements(std::string_view sql) {
+  std::vector<std::pair<std::string_view, int>> statements;
+  size_t start = 0;
+  int line = 1;
+  int start_line = 1;
+  std::string candidate;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] == '\n') ++line;
+    if (sql[i] != ';') continue;
+    candidate.assign(sql.substr(start, i + 1 - start));
+    if (!sqlite3_complete(candidate.c_str())) continue;
+    statements.emplace_back(sql.substr(start, i + 1 - start), start_line);
+    start = i + 1;
+    start_line = line;
+  }
+  if (sql.substr(start).find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    statements.emplace_back(sql.substr(start), start_line);
+  }
+  return statements;
+}
+
+// The line the statement's first token is on.
+int FirstTokenLine(std::string_view statement, int line) {
+  for (char c : statement) {
+    if (c == '\n') {
+      ++line;
+    } else if (c != ' ' && c != '\t' && c != '\r') {
+      break;
+    }
+  }
+  return line;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
@@ -96,7 +180,8 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
-  if (RegisterBuiltinFunctions(db) != SQLITE_OK) return LastError(db, "register functions");
+  if (RegisterBuiltinFunctions(db, conn.get()) != SQLITE_OK) return LastError(db, "register functions");
+  if (Status s = conn->RegisterFunctions(options.functions); !s) return std::move(s).error();
   std::string pragmas =
       "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
       "PRAGMA synchronous=" + options.synchronous + ";";
@@ -110,6 +195,38 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close_v2(db_);
 }
 
+Status SqliteConnection::RegisterFunctions(std::shared_ptr<const std::vector<ScalarFunction>> functions) {
+  functions_ = std::move(functions);
+  if (!functions_) return Ok();
+  for (const ScalarFunction& function : *functions_) {
+    bindings_.push_back(std::make_unique<FunctionBinding>(FunctionBinding{&function, this}));
+    // Not DETERMINISTIC: the answer depends on who the transaction runs for.
+    if (sqlite3_create_function_v2(db_, function.name.c_str(), function.arity, SQLITE_UTF8,
+                                   bindings_.back().get(), CallFunction, nullptr, nullptr,
+                                   nullptr) != SQLITE_OK) {
+      return LastError(db_, "register function " + function.name);
+    }
+  }
+  return Ok();
+}
+
+void SqliteConnection::BeginScope(const RequestContext& request, std::shared_ptr<const SchemaInfo> schema) {
+  request_ = request;
+  scope_schema_ = std::move(schema);
+  memo_.reset();
+}
+
+void SqliteConnection::EndScope() {
+  request_ = RequestContext{};
+  scope_schema_.reset();
+  memo_.reset();
+}
+
+Result<Rows> SqliteConnection::Query(std::string_view sql, std::span<const Value> params) {
+  static const SchemaInfo kNoSchema;
+  return Query(sql, params, scope_schema_ ? *scope_schema_ : kNoSchema);
+}
+
 void SqliteConnection::ClearStatementCache() {
   for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
   cache_.clear();
@@ -119,7 +236,7 @@ Result<SqliteConnection::CachedStatement*> SqliteConnection::Prepare(std::string
                                                                      std::span<const Value> params) {
   auto it = cache_.find(std::string(sql));
   if (it == cache_.end()) {
-    if (cache_.size() >= kMaxCachedStatements) ClearStatementCache();
+    if (cache_.size() >= kMaxCachedStatements && stepping_ == 0) ClearStatementCache();
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -176,32 +293,41 @@ Result<Rows> SqliteConnection::Query(std::string_view sql, std::span<const Value
   }
   Rows rows;
   rows.columns = entry.columns;
-  const int n = static_cast<int>(rows.columns.size());
-  while (true) {
-    const int rc = sqlite3_step(entry.stmt);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return LastError(db_, sql);
-    std::vector<Value> row;
-    row.reserve(n);
-    for (int i = 0; i < n; ++i) row.push_back(ReadValue(entry.stmt, i, rows.columns[i].type));
-    rows.rows.push_back(std::move(row));
-  }
+  if (Status s = Step(sql, entry, &rows); !s) return std::move(s).error();
   return rows;
 }
 
 Result<int64_t> SqliteConnection::Execute(std::string_view sql, std::span<const Value> params) {
   auto prepared = Prepare(sql, params);
   if (!prepared) return std::move(prepared).error();
-  sqlite3_stmt* stmt = (*prepared)->stmt;
-  ResetOnExit reset(stmt);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-  }
-  if (rc != SQLITE_DONE) return LastError(db_, sql);
+  ResetOnExit reset((*prepared)->stmt);
+  if (Status s = Step(sql, **prepared, nullptr); !s) return std::move(s).error();
   return static_cast<int64_t>(sqlite3_changes64(db_));
 }
 
+Status SqliteConnection::Step(std::string_view sql, CachedStatement& entry, Rows* rows) {
+  struct Stepping {
+    int& count;
+    explicit Stepping(int& c) : count(c) { ++count; }
+    ~Stepping() { --count; }
+  } stepping(stepping_);
+  const bool writes = !sqlite3_stmt_readonly(entry.stmt);
+  const int n = rows ? static_cast<int>(rows->columns.size()) : 0;
+  int rc;
+  while ((rc = sqlite3_step(entry.stmt)) == SQLITE_ROW) {
+    if (!rows) continue;
+    std::vector<Value> row;
+    row.reserve(n);
+    for (int i = 0; i < n; ++i) row.push_back(ReadValue(entry.stmt, i, rows->columns[i].type));
+    rows->rows.push_back(std::move(row));
+  }
+  if (writes) memo_.reset();
+  if (rc != SQLITE_DONE) return LastError(db_, sql);
+  return Ok();
+}
+
 Status SqliteConnection::ExecuteScript(std::string_view sql) {
+  memo_.reset();
   const std::string text(sql);
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
@@ -210,6 +336,23 @@ Status SqliteConnection::ExecuteScript(std::string_view sql) {
                               "");
     sqlite3_free(message);
     return e;
+  }
+  return Ok();
+}
+
+Status SqliteConnection::ExecuteScript(
+    std::string_view sql, const std::function<Result<bool>(std::string_view statement)>& hook) {
+  for (const auto& [statement, start_line] : SplitStatements(sql)) {
+    const int line = FirstTokenLine(statement, start_line);
+    auto handled = hook(statement);
+    Status s = !handled ? Status(std::move(handled).error())
+               : *handled ? Ok()
+                          : ExecuteScript(statement);
+    if (!s) {
+      Error e = std::move(s).error();
+      e.message = "line " + std::to_string(line) + ": " + e.message;
+      return e;
+    }
   }
   return Ok();
 }

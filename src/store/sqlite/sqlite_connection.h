@@ -7,7 +7,9 @@
 // at a time.
 #pragma once
 
+#include <any>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <span>
@@ -24,6 +26,14 @@ struct sqlite3_stmt;
 
 namespace tb::store::sqlite {
 
+class SqliteConnection;
+
+// What sqlite3_user_data hands a registered function back.
+struct FunctionBinding {
+  const ScalarFunction* function;
+  SqliteConnection* connection;
+};
+
 // Facts about the schema a connection needs to type its result columns.
 struct SchemaInfo {
   uint64_t generation = 0;                         // changes whenever the info is re-read
@@ -34,14 +44,16 @@ struct ConnectionOptions {
   bool read_only = false;       // PRAGMA query_only: writes fail with 25006
   int busy_timeout_ms = 5000;
   std::string synchronous = "FULL";  // FULL: a commit is on disk before it is acknowledged
+  // Functions SQL on this connection may call (besides the built-ins); must outlive it.
+  std::shared_ptr<const std::vector<ScalarFunction>> functions;
 };
 
-class SqliteConnection {
+class SqliteConnection final : public CallContext {
  public:
   // Opens (creating if needed) the database file at `path`.
   static Result<std::unique_ptr<SqliteConnection>> Open(const std::string& path,
                                                         const ConnectionOptions& options);
-  ~SqliteConnection();
+  ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
@@ -49,12 +61,27 @@ class SqliteConnection {
                      const SchemaInfo& schema);
   Result<int64_t> Execute(std::string_view sql, std::span<const Value> params);
   Status ExecuteScript(std::string_view sql);
+  // Statement by statement (see Transaction::ExecuteScript).
+  Status ExecuteScript(std::string_view sql,
+                       const std::function<Result<bool>(std::string_view statement)>& hook);
+
+  // Who the current transaction runs for, and the schema facts its queries are typed
+  // with; the registered functions read them. Set when a transaction begins, cleared when
+  // it ends (which also empties the memo).
+  void BeginScope(const RequestContext& request, std::shared_ptr<const SchemaInfo> schema);
+  void EndScope();
+
+  // CallContext, for registered functions.
+  const RequestContext& request() const override { return request_; }
+  Result<Rows> Query(std::string_view sql, std::span<const Value> params) override;
+  std::any& memo() override { return memo_; }
 
   // Forgets cached statements (after schema changes, so column types are re-read).
   void ClearStatementCache();
 
  private:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  Status RegisterFunctions(std::shared_ptr<const std::vector<ScalarFunction>> functions);
 
   struct CachedStatement {
     sqlite3_stmt* stmt = nullptr;
@@ -63,9 +90,20 @@ class SqliteConnection {
   };
   // Prepares (or finds) `sql` and binds `params`; the statement is reset on return paths.
   Result<CachedStatement*> Prepare(std::string_view sql, std::span<const Value> params);
+  // Steps a prepared statement to its end, collecting rows into `rows` when given, and
+  // empties the memo when it changed data.
+  Status Step(std::string_view sql, CachedStatement& entry, Rows* rows);
 
   sqlite3* db_;
   std::unordered_map<std::string, CachedStatement> cache_;
+  // Statements being stepped right now (a function's query runs inside another's step):
+  // the cache is only ever cleared when this is 0.
+  int stepping_ = 0;
+  RequestContext request_;
+  std::shared_ptr<const SchemaInfo> scope_schema_;
+  std::any memo_;
+  std::shared_ptr<const std::vector<ScalarFunction>> functions_;
+  std::vector<std::unique_ptr<FunctionBinding>> bindings_;
 };
 
 }  // namespace tb::store::sqlite

@@ -36,6 +36,21 @@ Error Make(ErrorCode code, std::string_view sqlstate, std::string message, std::
   return e;
 }
 
+bool CarriesSqlState(std::string_view message) {
+  return message.size() > 7 && IsSqlState(message.substr(0, 5)) && message.substr(5, 2) == ": ";
+}
+
+// "XXXXX: text" → an Error with that SQLSTATE and message.
+Error Raised(std::string_view message, std::string_view sql) {
+  const std::string_view state = message.substr(0, 5);
+  const ErrorCode code = state == "42501"                      ? ErrorCode::kPermissionDenied
+                         : state == "22P02" || state == "22023" ? ErrorCode::kInvalidArgument
+                         : state.starts_with("23")              ? ErrorCode::kConstraint
+                         : state == "XX000"                     ? ErrorCode::kInternal
+                                                                : ErrorCode::kInvalidArgument;
+  return Make(code, state, std::string(message.substr(7)), message, sql);
+}
+
 }  // namespace
 
 Error ErrorFromSqlite(int rc, std::string_view message, std::string_view sql) {
@@ -57,17 +72,10 @@ Error ErrorFromSqlite(int rc, std::string_view message, std::string_view sql) {
       return Make(ErrorCode::kConstraint, "23502",
                   "null value violates not-null constraint on " + std::string(subject), message,
                   sql);
-    case SQLITE_CONSTRAINT_TRIGGER: {
+    case SQLITE_CONSTRAINT_TRIGGER:
       // RAISE(ABORT, 'XXXXX: text') carries its own SQLSTATE.
-      if (message.size() > 7 && IsSqlState(message.substr(0, 5)) && message.substr(5, 2) == ": ") {
-        const std::string_view state = message.substr(0, 5);
-        const ErrorCode code = state == "42501"   ? ErrorCode::kPermissionDenied
-                               : state == "22P02" ? ErrorCode::kInvalidArgument
-                                                  : ErrorCode::kConstraint;
-        return Make(code, state, std::string(message.substr(7)), message, sql);
-      }
+      if (CarriesSqlState(message)) return Raised(message, sql);
       return Make(ErrorCode::kConstraint, "P0001", std::string(message), message, sql);
-    }
     default: break;
   }
   switch (rc & 0xff) {
@@ -93,6 +101,8 @@ Error ErrorFromSqlite(int rc, std::string_view message, std::string_view sql) {
     case SQLITE_MISMATCH:
       return Make(ErrorCode::kInvalidArgument, "22P02", "value has the wrong type", message, sql);
     case SQLITE_ERROR: {
+      // A registered function's error (store/store.h ScalarFunction) carries its SQLSTATE.
+      if (CarriesSqlState(message)) return Raised(message, sql);
       if (message.starts_with("no such table")) {
         return Make(ErrorCode::kInvalidArgument, "42P01", std::string(message), message, sql);
       }

@@ -2,10 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "crypto/random.h"
+#include "store/store.h"
 
 namespace tb::store::sqlite {
 
@@ -21,16 +24,131 @@ void Now(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_text(ctx, now.data(), static_cast<int>(now.size()), SQLITE_TRANSIENT);
 }
 
+void ResultText(sqlite3_context* ctx, std::string_view text) {
+  sqlite3_result_text64(ctx, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+std::string_view TextArg(sqlite3_value* v) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(v));
+  return text ? std::string_view(text, sqlite3_value_bytes(v)) : std::string_view();
+}
+
+const RequestContext& RequestOf(sqlite3_context* ctx) {
+  return static_cast<CallContext*>(sqlite3_user_data(ctx))->request();
+}
+
+void AuthUid(sqlite3_context* ctx, int, sqlite3_value**) {
+  const RequestContext& request = RequestOf(ctx);
+  if (request.user_id.empty()) return sqlite3_result_null(ctx);
+  ResultText(ctx, request.user_id);
+}
+
+void AuthRole(sqlite3_context* ctx, int, sqlite3_value**) {
+  const RequestContext& request = RequestOf(ctx);
+  if (request.role.empty()) return sqlite3_result_null(ctx);
+  ResultText(ctx, request.role);
+}
+
+void AuthJwt(sqlite3_context* ctx, int, sqlite3_value**) {
+  const RequestContext& request = RequestOf(ctx);
+  ResultText(ctx, request.claims_json.empty() ? std::string_view("{}") : request.claims_json);
+}
+
+// PostgreSQL LIKE over bytes: '%' any run, '_' one character (UTF-8 aware), '\' escapes.
+bool Like(std::string_view s, std::string_view p) {
+  size_t si = 0, pi = 0;
+  size_t star_p = std::string_view::npos, star_s = 0;
+  auto char_len = [](std::string_view text, size_t at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    return std::min(n, text.size() - at);
+  };
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '%') {
+      star_p = ++pi;
+      star_s = si;
+      continue;
+    }
+    if (pi < p.size() && p[pi] == '_') {
+      si += char_len(s, si);
+      ++pi;
+      continue;
+    }
+    if (pi < p.size()) {
+      size_t lit = pi;
+      if (p[pi] == '\\' && pi + 1 < p.size()) lit = pi + 1;
+      if (p[lit] == s[si]) {
+        pi = lit + 1;
+        ++si;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    star_s += char_len(s, star_s);
+    si = star_s;
+    pi = star_p;
+  }
+  while (pi < p.size() && p[pi] == '%') ++pi;
+  return pi == p.size();
+}
+
+void PgLike(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    return sqlite3_result_null(ctx);
+  }
+  sqlite3_result_int(ctx, Like(TextArg(argv[0]), TextArg(argv[1])) ? 1 : 0);
+}
+
+// json_extract(array, '$[i-1]') for a JSON array and a positive index, else NULL.
+void PgArrayGet(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) != SQLITE_INTEGER) {
+    return sqlite3_result_null(ctx);
+  }
+  const sqlite3_int64 index = sqlite3_value_int64(argv[1]);
+  if (index < 1) return sqlite3_result_null(ctx);
+  sqlite3* db = sqlite3_context_db_handle(ctx);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT CASE WHEN json_valid(?1) AND json_type(?1) = 'array' "
+                             "THEN json_extract(?1, '$[' || (?2 - 1) || ']') END",
+                         -1, &stmt, nullptr) != SQLITE_OK) {
+    return sqlite3_result_error(ctx, "XX000: pg_array_get failed", -1);
+  }
+  sqlite3_bind_value(stmt, 1, argv[0]);
+  sqlite3_bind_int64(stmt, 2, index);
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    sqlite3_result_value(ctx, sqlite3_column_value(stmt, 0));
+  } else {
+    sqlite3_result_null(ctx);
+  }
+  sqlite3_finalize(stmt);
+}
+
 }  // namespace
 
-int RegisterBuiltinFunctions(sqlite3* db) {
+int RegisterBuiltinFunctions(sqlite3* db, CallContext* context) {
   // INNOCUOUS: safe to appear in schema text (defaults, triggers), which SQLite requires
   // of application functions used there when the schema is untrusted.
   constexpr int kFlags = SQLITE_UTF8 | SQLITE_INNOCUOUS;
   int rc = sqlite3_create_function_v2(db, "gen_random_uuid", 0, kFlags, nullptr, GenRandomUuid,
                                       nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return rc;
-  return sqlite3_create_function_v2(db, "now", 0, kFlags, nullptr, Now, nullptr, nullptr, nullptr);
+  rc = sqlite3_create_function_v2(db, "now", 0, kFlags, nullptr, Now, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  constexpr int kPure = kFlags | SQLITE_DETERMINISTIC;
+  rc = sqlite3_create_function_v2(db, "pg_like", 2, kPure, nullptr, PgLike, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_create_function_v2(db, "pg_array_get", 2, kPure, nullptr, PgArrayGet, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  // The request's identity: constant within a transaction, so not DETERMINISTIC.
+  struct Named {
+    const char* name;
+    void (*fn)(sqlite3_context*, int, sqlite3_value**);
+  };
+  for (const Named& f : {Named{"auth_uid", AuthUid}, Named{"auth_role", AuthRole}, Named{"auth_jwt", AuthJwt}}) {
+    rc = sqlite3_create_function_v2(db, f.name, 0, kFlags, context, f.fn, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
 }
 
 }  // namespace tb::store::sqlite

@@ -11,6 +11,7 @@ class SqliteStore::Txn final : public Transaction {
 
   ~Txn() override {
     if (!finished_) (void)conn_->ExecuteScript("ROLLBACK");
+    conn_->EndScope();
     store_->Release(conn_, access_);
   }
 
@@ -27,6 +28,12 @@ class SqliteStore::Txn final : public Transaction {
   Status ExecuteScript(std::string_view sql) override {
     if (finished_) return Finished();
     return conn_->ExecuteScript(sql);
+  }
+
+  Status ExecuteScript(std::string_view sql,
+                       const std::function<Result<bool>(std::string_view statement)>& hook) override {
+    if (finished_) return Finished();
+    return conn_->ExecuteScript(sql, hook);
   }
 
   Status Commit() override {
@@ -55,6 +62,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOptions option
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
   ConnectionOptions writer_options;
   writer_options.busy_timeout_ms = static_cast<int>(store->options_.busy_timeout.count());
+  writer_options.functions = store->functions_;
   auto writer = SqliteConnection::Open(store->options_.path, writer_options);
   if (!writer) return std::move(writer).error();
   store->writer_ = std::move(*writer);
@@ -74,7 +82,7 @@ std::shared_ptr<const SchemaInfo> SqliteStore::schema() const {
   return schema_;
 }
 
-Result<std::unique_ptr<Transaction>> SqliteStore::Begin(Access access) {
+Result<std::unique_ptr<Transaction>> SqliteStore::Begin(Access access, const RequestContext& request) {
   SqliteConnection* conn = nullptr;
   if (access == Access::kWrite) {
     std::unique_lock lock(mu_);
@@ -92,6 +100,7 @@ Result<std::unique_ptr<Transaction>> SqliteStore::Begin(Access access) {
     conn = *reader;
   }
   auto txn = std::make_unique<Txn>(this, conn, access, schema());
+  conn->BeginScope(request, schema());
   // IMMEDIATE takes the write lock now, so a write transaction never fails half-way
   // because another process holds it; a reader's snapshot starts at its first read.
   if (Status s = conn->ExecuteScript(access == Access::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -115,6 +124,7 @@ Result<SqliteConnection*> SqliteStore::AcquireReader() {
       ConnectionOptions reader_options;
       reader_options.read_only = true;
       reader_options.busy_timeout_ms = static_cast<int>(options_.busy_timeout.count());
+      reader_options.functions = functions_;
       auto conn = SqliteConnection::Open(options_.path, reader_options);
       if (!conn) return std::move(conn).error();
       readers_.push_back(std::move(*conn));

@@ -24,6 +24,7 @@ struct SqliteStoreOptions {
   std::string path;            // the database file
   int max_readers = 8;         // reader connections, opened on demand
   std::chrono::milliseconds busy_timeout{5000};  // wait for the writer slot / a reader
+  std::vector<ScalarFunction> functions;         // registered on every connection
 };
 
 class SqliteStore final : public Store {
@@ -33,20 +34,24 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(SqliteStoreOptions options);
   ~SqliteStore() override;
 
-  Result<std::unique_ptr<Transaction>> Begin(Access access) override;
+  using Store::Begin;
+  Result<std::unique_ptr<Transaction>> Begin(Access access, const RequestContext& request) override;
   std::string_view dialect() const override { return "sqlite"; }
   Status RefreshSchema() override;
   void Close() override;
 
  private:
   class Txn;
-  explicit SqliteStore(SqliteStoreOptions options) : options_(std::move(options)) {}
+  explicit SqliteStore(SqliteStoreOptions options)
+      : options_(std::move(options)),
+        functions_(std::make_shared<const std::vector<ScalarFunction>>(options_.functions)) {}
 
   Result<SqliteConnection*> AcquireReader();
   void Release(SqliteConnection* conn, Access access);
   std::shared_ptr<const SchemaInfo> schema() const;
 
   const SqliteStoreOptions options_;
+  std::shared_ptr<const std::vector<ScalarFunction>> functions_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <any>
 #include <thread>
 
 #include "crypto/random.h"
@@ -14,7 +15,7 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(crypto::Init());
-    auto store = SqliteStore::Open({dir_.File("db.sqlite"), 4, std::chrono::milliseconds(500)});
+    auto store = SqliteStore::Open({dir_.File("db.sqlite"), 4, std::chrono::milliseconds(500), {}});
     ASSERT_TRUE(store.ok()) << Describe(store.error());
     store_ = std::move(*store);
     Exec("CREATE TABLE t (id uuid PRIMARY KEY DEFAULT (gen_random_uuid()), flag boolean, "
@@ -161,7 +162,7 @@ TEST_F(SqliteStoreTest, CommitAfterCommitIsRefused) {
 TEST_F(SqliteStoreTest, CommittedWritesSurviveReopen) {
   Exec("INSERT INTO t (name) VALUES ('kept')");
   store_->Close();
-  auto reopened = SqliteStore::Open({dir_.File("db.sqlite"), 2, std::chrono::milliseconds(500)});
+  auto reopened = SqliteStore::Open({dir_.File("db.sqlite"), 2, std::chrono::milliseconds(500), {}});
   ASSERT_TRUE(reopened.ok());
   auto txn = (*reopened)->Begin(Access::kRead);
   ASSERT_TRUE(txn.ok());
@@ -178,8 +179,162 @@ TEST(SqliteStoreOpen, RefusesAFileThatIsNotADatabase) {
     fputs("this is not a database file, not at all, not even close to one......", f);
     fclose(f);
   }
-  auto store = SqliteStore::Open({dir.File("junk"), 1, std::chrono::milliseconds(100)});
+  auto store = SqliteStore::Open({dir.File("junk"), 1, std::chrono::milliseconds(100), {}});
   ASSERT_FALSE(store.ok());
+}
+
+// Registered functions: the request they run for, queries on the same transaction, the
+// memo, and errors that carry a SQLSTATE.
+class RegisteredFunctionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(crypto::Init());
+    SqliteStoreOptions options;
+    options.path = dir_.File("db.sqlite");
+    options.max_readers = 2;
+    options.functions.push_back({"caller", 0, [](CallContext& c, std::span<const Value>) -> Result<Value> {
+                                   if (c.request().user_id.empty()) return Value::Null();
+                                   return Value::Text(c.request().user_id);
+                                 }});
+    options.functions.push_back({"count_t", 0, [this](CallContext& c, std::span<const Value>) -> Result<Value> {
+                                   // Counted once per transaction until something writes.
+                                   if (auto* cached = std::any_cast<int64_t>(&c.memo())) return Value::Int(*cached);
+                                   ++loads_;
+                                   auto rows = c.Query("SELECT count(*) FROM t");
+                                   if (!rows) return std::move(rows).error();
+                                   c.memo() = rows->rows[0][0].as_int();
+                                   return rows->rows[0][0];
+                                 }});
+    options.functions.push_back({"refuse", 1, [](CallContext&, std::span<const Value> args) -> Result<Value> {
+                                   Error e = Error::Make(ErrorCode::kPermissionDenied, "refused " + args[0].as_text());
+                                   e.sqlstate = "42501";
+                                   return e;
+                                 }});
+    auto store = SqliteStore::Open(options);
+    ASSERT_TRUE(store.ok()) << Describe(store.error());
+    store_ = std::move(*store);
+    auto txn = store_->Begin(Access::kWrite);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE((*txn)->ExecuteScript("CREATE TABLE t (n integer); INSERT INTO t VALUES (1), (2);").ok());
+    ASSERT_TRUE((*txn)->Commit().ok());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  int loads_ = 0;
+};
+
+TEST_F(RegisteredFunctionsTest, SeeTheRequestOfTheirTransactionOnly) {
+  RequestContext alice{"authenticated", "alice", "{}"};
+  {
+    auto txn = store_->Begin(Access::kRead, alice);
+    ASSERT_TRUE(txn.ok());
+    auto rows = (*txn)->Query("SELECT caller()");
+    ASSERT_TRUE(rows.ok()) << Describe(rows.error());
+    EXPECT_EQ(rows->rows[0][0].as_text(), "alice");
+  }
+  // The same pooled connection, a new transaction without a user.
+  auto txn = store_->Begin(Access::kRead);
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT caller() IS NULL");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].as_int(), 1);
+}
+
+TEST_F(RegisteredFunctionsTest, MemoLastsUntilAWrite) {
+  auto txn = store_->Begin(Access::kWrite, RequestContext{"authenticated", "bob", "{}"});
+  ASSERT_TRUE(txn.ok());
+  // Called for every row of t, loaded once.
+  auto rows = (*txn)->Query("SELECT count_t() FROM t, t AS u");
+  ASSERT_TRUE(rows.ok()) << Describe(rows.error());
+  ASSERT_EQ(rows->rows.size(), 4u);
+  EXPECT_EQ(rows->rows[3][0].as_int(), 2);
+  EXPECT_EQ(loads_, 1);
+  ASSERT_TRUE((*txn)->Execute("INSERT INTO t VALUES (3)").ok());
+  rows = (*txn)->Query("SELECT count_t()");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].as_int(), 3) << "the write emptied the memo";
+  EXPECT_EQ(loads_, 2);
+}
+
+TEST_F(RegisteredFunctionsTest, AnErrorKeepsItsSqlState) {
+  auto txn = store_->Begin(Access::kRead);
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT refuse('this') FROM t");
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.error().sqlstate, "42501");
+  EXPECT_EQ(rows.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(rows.error().message, "refused this");
+}
+
+TEST_F(RegisteredFunctionsTest, HookedScriptsSplitWhereSqliteDoes) {
+  auto txn = store_->Begin(Access::kWrite);
+  ASSERT_TRUE(txn.ok());
+  std::vector<std::string> kept;
+  auto hook = [&](std::string_view statement) -> Result<bool> {
+    if (statement.find("KEEP") == std::string_view::npos) return false;
+    kept.emplace_back(statement);
+    return true;
+  };
+  const char* script =
+      "CREATE TABLE u (s text); -- a comment; with a semicolon\n"
+      "INSERT INTO u VALUES ('a;b');\n"
+      "CREATE TRIGGER u_t AFTER INSERT ON u BEGIN\n"
+      "  INSERT INTO t VALUES (10); INSERT INTO t VALUES (11);\n"
+      "END;\n"
+      "KEEP this one;\n"
+      "INSERT INTO u VALUES ('c')";
+  ASSERT_TRUE((*txn)->ExecuteScript(script, hook).ok());
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_NE(kept[0].find("KEEP this one"), std::string::npos);
+  auto rows = (*txn)->Query("SELECT count(*) FROM t");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].as_int(), 4) << "the trigger ran once, whole";
+  auto failed = (*txn)->ExecuteScript("SELECT 1;\n\nSELECT nonsense(;", hook);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message.rfind("line 3: ", 0), 0u) << failed.error().message;
+}
+
+TEST_F(RegisteredFunctionsTest, AuthFunctionsReadTheRequest) {
+  auto txn = store_->Begin(Access::kRead, RequestContext{"authenticated", "u1", R"({"sub":"u1","aal":"aal2"})"});
+  ASSERT_TRUE(txn.ok());
+  auto rows = (*txn)->Query("SELECT auth_uid(), auth_role(), auth_jwt() ->> 'aal'");
+  ASSERT_TRUE(rows.ok()) << Describe(rows.error());
+  EXPECT_EQ(rows->rows[0][0].as_text(), "u1");
+  EXPECT_EQ(rows->rows[0][1].as_text(), "authenticated");
+  EXPECT_EQ(rows->rows[0][2].as_text(), "aal2");
+  auto server = store_->Begin(Access::kRead);
+  ASSERT_TRUE(server.ok());
+  rows = (*server)->Query("SELECT auth_uid() IS NULL, auth_role() IS NULL, auth_jwt()");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].as_int(), 1);
+  EXPECT_EQ(rows->rows[0][1].as_int(), 1);
+  EXPECT_EQ(rows->rows[0][2].as_text(), "{}");
+}
+
+TEST_F(RegisteredFunctionsTest, PgLikeIsCaseSensitiveWithEscapes) {
+  auto txn = store_->Begin(Access::kRead);
+  ASSERT_TRUE(txn.ok());
+  struct Case {
+    const char* s;
+    const char* p;
+    int want;
+  };
+  for (const Case& c : {Case{"Hello", "H%", 1}, Case{"hello", "H%", 0}, Case{"Hello", "%ll_", 1},
+                        Case{"50%", "50\\%", 1}, Case{"500", "50\\%", 0}, Case{"a_b", "a\\_b", 1},
+                        Case{"axb", "a\\_b", 0}, Case{"ünï", "_n_", 1}, Case{"", "%", 1}, Case{"abc", "", 0},
+                        Case{"mississippi", "%iss%pi", 1}}) {
+    const Value params[] = {Value::Text(c.s), Value::Text(c.p)};
+    auto rows = (*txn)->Query("SELECT pg_like($1, $2)", params);
+    ASSERT_TRUE(rows.ok());
+    EXPECT_EQ(rows->rows[0][0].as_int(), c.want) << c.s << " LIKE " << c.p;
+  }
+  auto rows = (*txn)->Query("SELECT pg_array_get('[\"a\",\"b\"]', 2), pg_array_get('[\"a\"]', 2) IS NULL, "
+                            "pg_array_get('not json', 1) IS NULL");
+  ASSERT_TRUE(rows.ok()) << Describe(rows.error());
+  EXPECT_EQ(rows->rows[0][0].as_text(), "b");
+  EXPECT_EQ(rows->rows[0][1].as_int(), 1);
+  EXPECT_EQ(rows->rows[0][2].as_int(), 1);
 }
 
 }  // namespace
