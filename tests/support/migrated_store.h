@@ -1,7 +1,8 @@
 // tests/support/migrated_store.h
 //
 // A SQLite store in a temp dir with every core migration applied: the schema exactly as
-// `tenantbase serve` creates it. Helpers run one statement per transaction and return
+// `tenantbase serve` creates it, with the policy helpers registered and the migrations'
+// row-level security kept by the policy layer. Helpers run one statement per transaction and return
 // the store's Result, so tests can assert on refusals (error code, SQLSTATE).
 #pragma once
 
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "crypto/random.h"
+#include "policy/helpers.h"
+#include "policy/policy_set.h"
 #include "store/migrate/migrator.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -22,8 +25,12 @@ class MigratedStore {
  public:
   MigratedStore() {
     if (!crypto::Init()) std::abort();
-    auto store = store::sqlite::SqliteStore::Open({dir_.File("tenantbase.db"), 4,
-                                                   std::chrono::milliseconds(1000)});
+    store::sqlite::SqliteStoreOptions options;
+    options.path = dir_.File("tenantbase.db");
+    options.max_readers = 4;
+    options.busy_timeout = std::chrono::milliseconds(1000);
+    options.functions = policy::HelperFunctions();
+    auto store = store::sqlite::SqliteStore::Open(options);
     if (!store.ok()) {
       ADD_FAILURE() << Describe(store.error());
       return;
@@ -34,7 +41,7 @@ class MigratedStore {
       ADD_FAILURE() << Describe(migrations.error());
       return;
     }
-    auto applied = migrate::Migrator(*store_, std::move(*migrations)).Apply();
+    auto applied = migrate::Migrator(*store_, std::move(*migrations), policy::HandleMigrationStatement).Apply();
     if (!applied.ok()) ADD_FAILURE() << Describe(applied.error());
   }
 

@@ -179,6 +179,10 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   }
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
   sqlite3_extended_result_codes(db, 1);
+  // "x" is always an identifier, never a string: a misspelt column in generated SQL or a
+  // policy must fail, not quietly compare against the text 'x'.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   if (RegisterBuiltinFunctions(db, conn.get()) != SQLITE_OK) return LastError(db, "register functions");
   if (Status s = conn->RegisterFunctions(options.functions); !s) return std::move(s).error();

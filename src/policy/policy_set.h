@@ -1,0 +1,82 @@
+// policy/policy_set.h
+//
+// Row-level security on SQLite (DESIGN §2.3). Migrations write policies in PostgreSQL's
+// own SQL; HandleMigrationStatement keeps them (checked) in kit_rls_tables/kit_policies,
+// and PolicySet compiles them into SQLite predicates the data API adds to every query:
+//
+//   reads, updates, deletes:  WHERE <filters> AND <Using(table, role, command)>
+//   inserts, updates:         every written row must satisfy <Check(table, role, command)>
+//
+// Combination as PostgreSQL's: the permissive policies that apply to the command and role
+// are OR-ed, restrictive ones AND-ed onto them; WITH CHECK falls back to USING per policy.
+// Deny by default: a table with row-level security and no policy for a command gives
+// "0" (nothing). service_role and the server itself bypass policies (nullopt).
+//
+// Thread-safety: a loaded PolicySet is immutable; share it freely.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace tb::policy {
+
+enum class Command { kSelect, kInsert, kUpdate, kDelete };
+
+// The SQLite name of a relation as SQL text names it: public.x and x → x; auth.x → auth_x;
+// kit.x → kit_x; storage.x → storage_x. Fails (42P01) for another schema.
+Result<std::string> SqliteRelationName(std::string_view schema, std::string_view name);
+
+// The migration runner's hook (migrate::StatementHook): takes CREATE POLICY, DROP POLICY
+// and ALTER TABLE … {ENABLE|DISABLE|FORCE|NO FORCE} ROW LEVEL SECURITY, checks them (the
+// table exists, the expressions parse and name known columns' tables and functions) and
+// records them; returns false for every other statement, which SQLite then runs.
+Result<bool> HandleMigrationStatement(store::Transaction& txn, std::string_view statement);
+
+class PolicySet {
+ public:
+  // Reads and compiles every recorded policy.
+  static Result<std::shared_ptr<const PolicySet>> Load(store::Transaction& txn);
+
+  // The predicate rows of `table` must satisfy to be seen (kSelect) or changed
+  // (kUpdate, kDelete) by `role`; nullopt when nothing restricts the role.
+  std::optional<std::string> Using(std::string_view table, std::string_view role, Command command) const;
+  // The same for rows the SQL names `alias` rather than the table's own name (a table
+  // embedded inside itself): the policies' table-qualified columns then name the alias.
+  std::optional<std::string> Using(std::string_view table, std::string_view role, Command command,
+                                   std::string_view alias) const;
+  // The predicate every row written by `role` must satisfy (kInsert, kUpdate).
+  std::optional<std::string> Check(std::string_view table, std::string_view role, Command command) const;
+
+  bool RlsEnabled(std::string_view table) const;
+
+ private:
+  struct Compiled {
+    std::string name;
+    bool permissive = true;
+    std::string command;  // ALL, SELECT, INSERT, UPDATE, DELETE
+    std::vector<std::string> roles;
+    std::string using_sql;  // "" when the policy has no USING
+    std::string check_sql;  // "" when the policy has no WITH CHECK
+    std::string using_text;  // the PostgreSQL text using_sql was rendered from
+  };
+  struct Table {
+    bool enabled = false;
+    std::vector<Compiled> policies;
+  };
+  std::vector<const Compiled*> Applicable(const Table& table, std::string_view role, Command command) const;
+
+  std::map<std::string, Table, std::less<>> tables_;
+  std::vector<std::string> enum_types_;
+};
+
+// Service role and the server itself are not subject to policies.
+inline bool BypassesPolicies(std::string_view role) { return role.empty() || role == "service_role"; }
+
+}  // namespace tb::policy
