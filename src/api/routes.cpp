@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/auth/auth_handlers.h"
+#include "api/rest/rest_handlers.h"
 
 namespace tb::api {
 
@@ -36,6 +37,19 @@ http::Router BuildRoutes(const ApiContext& context) {
   on("GET", "/auth/v1/admin/users/{id}", auth::AdminGetUser);
   on("PUT", "/auth/v1/admin/users/{id}", auth::AdminUpdateUser);
   on("DELETE", "/auth/v1/admin/users/{id}", auth::AdminDeleteUser);
+
+  // PostgREST (supabase.from(…), supabase.rpc(…)).
+  const rest::RestContext* r = &context.rest;
+  const auto rest_on = [&router, r](std::string_view method, std::string_view path,
+                                    http::Response (*handler)(http::Request&, const rest::RestContext&)) {
+    router.Add(method, path, [r, handler](http::Request& request) { return handler(request, *r); });
+  };
+  rest_on("GET", "/rest/v1/rpc/{function}", rest::CallFunction);
+  rest_on("POST", "/rest/v1/rpc/{function}", rest::CallFunction);
+  rest_on("GET", "/rest/v1/{relation}", rest::ReadRows);
+  rest_on("POST", "/rest/v1/{relation}", rest::InsertRows);
+  rest_on("PATCH", "/rest/v1/{relation}", rest::UpdateRows);
+  rest_on("DELETE", "/rest/v1/{relation}", rest::DeleteRows);
   return router;
 }
 

@@ -6,6 +6,7 @@
 
 #include "api/auth/auth_context.h"
 #include "api/health.h"
+#include "api/rest/rest_context.h"
 #include "http/router.h"
 #include "store/store.h"
 
@@ -16,6 +17,7 @@ struct ApiContext {
   store::Store* store = nullptr;
   HealthInfo health;
   auth::AuthContext auth;
+  rest::RestContext rest;  // rest.auth points at `auth` above
 };
 
 // REQUIRES: context outlives the returned router.

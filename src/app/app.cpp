@@ -5,8 +5,9 @@
 #include <filesystem>
 #include <thread>
 
-#include "api/routes.h"
 #include "api/auth/rate_limiter.h"
+#include "api/rest/catalog.h"
+#include "api/routes.h"
 #include "domain/auth/admin_users.h"
 #include "domain/auth/email_tokens.h"
 #include "domain/auth/session_service.h"
@@ -15,6 +16,8 @@
 #include "crypto/jwt.h"
 #include "crypto/password.h"
 #include "http/server.h"
+#include "policy/helpers.h"
+#include "policy/policy_set.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tb::app {
@@ -78,6 +81,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   store::sqlite::SqliteStoreOptions options;
   options.path = *path;
   options.max_readers = ThreadCount(config.threads) * 2;
+  options.functions = policy::HelperFunctions();
   auto store = store::sqlite::SqliteStore::Open(options);
   if (!store) return std::move(store).error();
   return std::unique_ptr<App>(new App(config, std::move(*secret), std::move(*store)));
@@ -86,7 +90,10 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
 Result<migrate::Migrator> App::MakeMigrator() {
   auto migrations = migrate::CoreMigrations(store_->dialect());
   if (!migrations) return std::move(migrations).error();
-  return migrate::Migrator(*store_, std::move(*migrations));
+  // On SQLite the policy layer keeps the migrations' row-level security statements.
+  migrate::StatementHook hook;
+  if (store_->dialect() == "sqlite") hook = policy::HandleMigrationStatement;
+  return migrate::Migrator(*store_, std::move(*migrations), std::move(hook));
 }
 
 Result<int> App::Migrate() {
@@ -153,6 +160,16 @@ Status App::Serve() {
   context.health = api::HealthInfo{*version, kVersion, store_->dialect()};
   context.auth = api::auth::AuthContext{&auth_config, store_.get(), &clock, &sessions,
                                         &email_tokens, mailer->get(), &rate_limiter};
+  {
+    // What /rest/v1 exposes and the policies that guard it, read once after migrating.
+    auto txn = store_->Begin(store::Access::kRead);
+    if (!txn) return std::move(txn).error();
+    auto catalog = api::rest::Catalog::Load(**txn);
+    if (!catalog) return std::move(catalog).error();
+    auto policies = policy::PolicySet::Load(**txn);
+    if (!policies) return std::move(policies).error();
+    context.rest = api::rest::RestContext{store_.get(), &context.auth, std::move(*catalog), std::move(*policies)};
+  }
 
   http::ServerOptions options;
   options.address = endpoint->host;

@@ -35,13 +35,15 @@ struct Error {
   std::string sqlstate;  // PostgreSQL error class code when it came from a store, else ""
   std::string reason;    // a protocol's own stable code when one applies, e.g. GoTrue's
                          // "refresh_token_already_used"; "" otherwise
+  std::string public_details;  // PostgREST's "details": more for the client; "" if none
+  std::string hint;            // PostgREST's "hint"; "" if none
 
   static Error Make(ErrorCode code, std::string message, std::string detail = {}) {
-    return Error{code, std::move(message), std::move(detail), {}, {}};
+    return Error{code, std::move(message), std::move(detail), {}, {}, {}, {}};
   }
   // An error with a protocol-level reason code (see `reason`).
   static Error WithReason(ErrorCode code, std::string reason, std::string message) {
-    return Error{code, std::move(message), {}, {}, std::move(reason)};
+    return Error{code, std::move(message), {}, {}, std::move(reason), {}, {}};
   }
 };
 

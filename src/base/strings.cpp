@@ -63,4 +63,15 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
+bool LooksLikeUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (hyphen ? c != '-' : !hex) return false;
+  }
+  return true;
+}
+
 }  // namespace tb

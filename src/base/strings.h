@@ -19,5 +19,7 @@ std::vector<std::string_view> Split(std::string_view text, char sep);
 // Percent-encodes every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~), so the
 // result is safe as one URL query value or fragment value.
 std::string PercentEncode(std::string_view text);
+// True for the 8-4-4-4-12 hexadecimal form of a UUID (either case).
+bool LooksLikeUuid(std::string_view text);
 
 }  // namespace tb

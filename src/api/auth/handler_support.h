@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "api/auth/auth_context.h"
+#include "base/strings.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "mail/mailer.h"
@@ -33,8 +34,5 @@ bool StrongEnough(const AuthContext& context, std::string_view password);
 // GoTrue's 422 weak_password, with weak_password.reasons ["length"] (auth-js reads them
 // into AuthWeakPasswordError.reasons).
 http::Response WeakPassword(const AuthContext& context);
-
-// True for a UUID in its canonical text form (8-4-4-4-12 hex digits, either case).
-bool LooksLikeUuid(std::string_view text);
 
 }  // namespace tb::api::auth

@@ -1,0 +1,129 @@
+#include "api/rest/catalog.h"
+
+#include <algorithm>
+#include <set>
+
+namespace tb::api::rest {
+
+using store::Value;
+
+const CatalogColumn* Relation::Column(std::string_view name) const {
+  for (const CatalogColumn& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+bool IsInternalTable(std::string_view name) {
+  return name.starts_with("auth_") || name.starts_with("kit_") || name.starts_with("sqlite_") ||
+         name == "schema_migrations";
+}
+
+Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn) {
+  auto enums = txn.Query("SELECT DISTINCT type_name FROM kit_enum_values");
+  if (!enums) return std::move(enums).error();
+  std::set<std::string, std::less<>> enum_types;
+  for (const auto& row : enums->rows) enum_types.insert(row[0].as_text());
+
+  auto relations = txn.Query(
+      "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name");
+  if (!relations) return std::move(relations).error();
+  auto catalog = std::make_shared<Catalog>();
+  for (const auto& row : relations->rows) {
+    const std::string& name = row[0].as_text();
+    if (IsInternalTable(name)) continue;
+    Relation relation;
+    relation.name = name;
+    relation.is_view = row[1].as_text() == "view";
+    const Value params[] = {Value::Text(name)};
+    auto columns = txn.Query(
+        "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info($1) ORDER BY cid",
+        params);
+    if (!columns) return std::move(columns).error();
+    std::vector<std::pair<int, std::string>> key;
+    for (const auto& c : columns->rows) {
+      CatalogColumn column;
+      column.name = c[0].as_text();
+      column.declared_type = c[1].as_text();
+      column.type = enum_types.count(column.declared_type) ? store::ColumnType::kEnum
+                                                            : store::ColumnTypeFromDeclared(column.declared_type);
+      column.not_null = c[2].as_int() != 0;
+      column.has_default = c[3].as_int() != 0;
+      column.primary_key_position = static_cast<int>(c[4].as_int());
+      if (column.primary_key_position > 0) key.emplace_back(column.primary_key_position, column.name);
+      relation.columns.push_back(std::move(column));
+    }
+    std::sort(key.begin(), key.end());
+    for (auto& [position, column] : key) relation.primary_key.push_back(column);
+    if (!relation.is_view) {
+      auto keys = txn.Query(
+          "SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list($1) ORDER BY id, seq", params);
+      if (!keys) return std::move(keys).error();
+      int current = -1;
+      for (const auto& k : keys->rows) {
+        if (static_cast<int>(k[0].as_int()) != current) {
+          current = static_cast<int>(k[0].as_int());
+          catalog->foreign_keys_.push_back(ForeignKey{"", name, {}, k[1].as_text(), {}});
+        }
+        ForeignKey& fk = catalog->foreign_keys_.back();
+        fk.columns.push_back(k[2].as_text());
+        // A reference without a column list names the target's primary key (SQLite: NULL).
+        fk.target_columns.push_back(k[3].is_null() ? "" : k[3].as_text());
+      }
+    }
+    catalog->relations_.push_back(std::move(relation));
+  }
+  for (ForeignKey& fk : catalog->foreign_keys_) {
+    fk.name = fk.table;  // PostgreSQL's default constraint name
+    for (const std::string& c : fk.columns) fk.name += "_" + c;
+    fk.name += "_fkey";
+    const Relation* target = catalog->Find(fk.target_table);
+    for (size_t i = 0; i < fk.target_columns.size(); ++i) {
+      if (fk.target_columns[i].empty() && target && i < target->primary_key.size()) {
+        fk.target_columns[i] = target->primary_key[i];
+      }
+    }
+  }
+  return std::shared_ptr<const Catalog>(std::move(catalog));
+}
+
+const Relation* Catalog::Find(std::string_view name) const {
+  for (const Relation& r : relations_) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+std::vector<const ForeignKey*> Catalog::KeysBetween(std::string_view from, std::string_view to) const {
+  std::vector<const ForeignKey*> keys;
+  for (const ForeignKey& fk : foreign_keys_) {
+    if ((fk.table == from && fk.target_table == to) || (fk.table == to && fk.target_table == from)) {
+      keys.push_back(&fk);
+    }
+  }
+  // A key that only widens another one between the same tables in the same direction
+  // (subscription_items (subscription_id, account_id) beside (subscription_id)) links
+  // the same rows: the narrower one stands for both.
+  auto covers = [](const ForeignKey* wide, const ForeignKey* narrow) {
+    if (wide == narrow || wide->table != narrow->table || wide->target_table != narrow->target_table ||
+        wide->columns.size() <= narrow->columns.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < narrow->columns.size(); ++i) {
+      bool found = false;
+      for (size_t j = 0; j < wide->columns.size(); ++j) {
+        found = found || (wide->columns[j] == narrow->columns[i] && wide->target_columns[j] == narrow->target_columns[i]);
+      }
+      if (!found) return false;
+    }
+    return true;
+  };
+  std::vector<const ForeignKey*> narrowest;
+  for (const ForeignKey* k : keys) {
+    const bool redundant = std::any_of(keys.begin(), keys.end(), [&](const ForeignKey* other) { return covers(k, other); });
+    if (!redundant) narrowest.push_back(k);
+  }
+  return narrowest;
+}
+
+}  // namespace tb::api::rest

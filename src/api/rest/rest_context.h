@@ -1,0 +1,24 @@
+// api/rest/rest_context.h
+//
+// What the /rest/v1 handlers share: the store, the catalog of exposed relations, the
+// compiled policies and auth (to turn credentials into an identity). Built once by the App
+// after migrations; immutable afterwards.
+#pragma once
+
+#include <memory>
+
+#include "api/auth/auth_context.h"
+#include "api/rest/catalog.h"
+#include "policy/policy_set.h"
+#include "store/store.h"
+
+namespace tb::api::rest {
+
+struct RestContext {
+  store::Store* store = nullptr;
+  const auth::AuthContext* auth = nullptr;
+  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const policy::PolicySet> policies;
+};
+
+}  // namespace tb::api::rest

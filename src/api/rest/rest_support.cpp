@@ -1,0 +1,50 @@
+#include <algorithm>
+
+#include "api/auth/authenticate.h"
+#include "api/rest/rest_error.h"
+#include "api/rest/rest_handlers.h"
+#include "base/strings.h"
+
+namespace tb::api::rest {
+
+Result<policy::Identity> AuthenticateRest(const http::Request& request, const RestContext& context) {
+  auto identity = auth::Authenticate(request, *context.auth);
+  if (identity) return identity;
+  const Error& cause = identity.error();
+  if (cause.code == ErrorCode::kPermissionDenied) {
+    Error e = RestError("PGRST301", cause.message);
+    e.code = ErrorCode::kPermissionDenied;
+    e.reason = "42501";
+    return e;
+  }
+  Error e = RestError("PGRST301", cause.message);
+  e.code = ErrorCode::kUnauthenticated;
+  return e;
+}
+
+store::RequestContext RequestContextFor(const policy::Identity& identity) {
+  return store::RequestContext{policy::RoleName(identity.role), identity.user_id, identity.claims_json};
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> QueryPairs(const http::Request& request) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (request.query.empty()) return pairs;
+  // URLSearchParams (postgrest-js) writes a space as '+' and a plus as %2B.
+  std::string query = request.query;
+  std::replace(query.begin(), query.end(), '+', ' ');
+  for (std::string_view part : Split(query, '&')) {
+    if (part.empty()) continue;
+    const size_t eq = part.find('=');
+    std::string key, value;
+    if (!http::PercentDecode(part.substr(0, eq), key) ||
+        (eq != std::string_view::npos && !http::PercentDecode(part.substr(eq + 1), value))) {
+      return RestError("PGRST100", "malformed percent-encoding in the query string");
+    }
+    // Some clients repeat the key in the URL; it is a credential, not a filter.
+    if (key == "apikey") continue;
+    pairs.emplace_back(std::move(key), std::move(value));
+  }
+  return pairs;
+}
+
+}  // namespace tb::api::rest

@@ -1,0 +1,1046 @@
+// GET/HEAD, POST, PATCH, DELETE /rest/v1/{relation}: PostgREST's table endpoints on the
+// store. The request's grammar (query_parser.h) is checked against the catalog, turned
+// into one SQL statement per step with every client value bound as a parameter, and run
+// in one transaction for the caller with the relation's policies in the WHERE clause
+// (reads, updates, deletes) and checked against every written row (inserts, updates).
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+#include "api/json.h"
+#include "api/rest/query_parser.h"
+#include "api/rest/rest_error.h"
+#include "api/rest/rest_handlers.h"
+#include "api/rest/values.h"
+#include "base/strings.h"
+
+namespace tb::api::rest {
+
+namespace {
+
+namespace q = tb::rest;
+using store::ColumnType;
+using store::Value;
+
+constexpr std::string_view kObjectMediaType = "application/vnd.pgrst.object+json";
+
+std::string Quote(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+Error NotFoundRelation(std::string_view name) {
+  Error e = RestError("PGRST205", "Could not find the table 'public." + std::string(name) + "' in the schema cache");
+  e.code = ErrorCode::kNotFound;
+  return e;
+}
+
+Error UnknownColumn(const Relation& relation, std::string_view column) {
+  Error e = Error::Make(ErrorCode::kInvalidArgument,
+                        "column " + relation.name + "." + std::string(column) + " does not exist");
+  e.sqlstate = "42703";
+  return e;
+}
+
+Error Unsupported(std::string what) {
+  return RestError("PGRST100", std::move(what) + " is not supported yet");
+}
+
+Error RlsViolation(const Relation& relation) {
+  Error e = Error::Make(ErrorCode::kPermissionDenied,
+                        "new row violates row-level security policy for table \"" + relation.name + "\"");
+  e.sqlstate = "42501";
+  return e;
+}
+
+// SQL text with its bound parameters, numbered $1, $2, … as it grows.
+class Sql {
+ public:
+  std::string Bind(Value v) {
+    params_.push_back(std::move(v));
+    return "$" + std::to_string(params_.size());
+  }
+  std::string text;
+  const std::vector<Value>& params() const { return params_; }
+
+ private:
+  std::vector<Value> params_;
+};
+
+// One output column of a select list.
+struct OutputColumn {
+  std::string key;         // the JSON key
+  std::string expression;  // SQL over the relation's columns
+  ColumnType type = ColumnType::kText;
+};
+
+Result<const CatalogColumn*> ColumnOf(const Relation& relation, std::string_view name) {
+  const CatalogColumn* column = relation.Column(name);
+  if (column == nullptr) return UnknownColumn(relation, name);
+  return column;
+}
+
+// `col`, `col->a->>b`: the SQL expression and the type its value has.
+Result<OutputColumn> FieldExpression(const Relation& relation, const q::Field& field, Sql& sql) {
+  auto column = ColumnOf(relation, field.name);
+  if (!column) return std::move(column).error();
+  OutputColumn out{field.name, Quote(field.name), (*column)->type};
+  for (const q::JsonStep& step : field.json_path) {
+    if (!step.is_index && step.key.starts_with("$")) return RestError("PGRST100", "unsupported JSON key \"" + step.key + "\"");
+    const std::string key = step.is_index ? std::to_string(step.index) : sql.Bind(Value::Text(step.key));
+    out.expression = "(" + out.expression + (step.as_text ? " ->> " : " -> ") + key + ")";
+    out.type = step.as_text ? ColumnType::kText : ColumnType::kJson;
+  }
+  return out;
+}
+
+// What every level of a request shares: who asks and what the query string says.
+struct Scope {
+  const RestContext& context;
+  std::string role;
+  const q::ReadQuery& query;
+  std::vector<std::string> aliases;      // the SQL names given to levels so far
+  std::vector<q::EmbedPath> embeds;      // the paths the select list embeds
+};
+
+// A level of the request: the top relation, or one embedded in it.
+struct Level {
+  const Relation* relation;
+  std::string alias;  // the SQL name of its rows
+  q::EmbedPath path;
+};
+
+Result<std::vector<OutputColumn>> SelectList(Scope& scope, const Level& level, const std::vector<q::SelectItem>& items,
+                                             Sql& sql, std::vector<std::string>* inner_conditions);
+Result<std::string> WhereSql(const Relation& relation, const q::ReadQuery& query, const q::EmbedPath& path,
+                             const std::optional<std::string>& policy, Sql& sql);
+Result<std::string> OrderSql(const Relation& relation, const q::ReadQuery& query, const q::EmbedPath& path, Sql& sql);
+
+std::string FromSql(const Level& level) {
+  return Quote(level.relation->name) + (level.alias == level.relation->name ? "" : " AS " + Quote(level.alias));
+}
+
+// A value as a JSON-typed SQLite expression, for json_object().
+std::string JsonValueSql(const OutputColumn& c) {
+  switch (c.type) {
+    case ColumnType::kBool:
+      return "CASE WHEN (" + c.expression + ") IS NULL THEN NULL WHEN (" + c.expression +
+             ") THEN json('true') ELSE json('false') END";
+    case ColumnType::kJson: return "json(" + c.expression + ")";
+    default: return c.expression;
+  }
+}
+
+std::string ObjectSql(const std::vector<OutputColumn>& columns, Sql& sql) {
+  std::string out = "json_object(";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out += (i ? ", " : "") + sql.Bind(Value::Text(columns[i].key)) + ", " + JsonValueSql(columns[i]);
+  }
+  return out + ")";
+}
+
+Error NoRelationship(std::string_view from, std::string_view to) {
+  Error e = RestError("PGRST200", "Could not find a relationship between '" + std::string(from) + "' and '" +
+                                      std::string(to) + "' in the schema cache");
+  return e;
+}
+
+// `rel(…)`, `alias:rel!hint!inner(…)`: a correlated subquery giving the embedded rows as
+// JSON (an array to many, an object or null to one). An !inner embed also adds, through
+// `inner_conditions`, an EXISTS the parent's rows must satisfy.
+Result<OutputColumn> EmbedSql(Scope& scope, const Level& parent, const q::SelectItem& item, Sql& sql,
+                              std::vector<std::string>* inner_conditions) {
+  const Relation* child = scope.context.catalog->Find(item.relation);
+  if (child == nullptr) return NoRelationship(parent.relation->name, item.relation);
+  std::vector<const ForeignKey*> keys = scope.context.catalog->KeysBetween(parent.relation->name, child->name);
+  if (!item.hint.empty()) {
+    std::erase_if(keys, [&](const ForeignKey* fk) {
+      return fk->name != item.hint && !(fk->columns.size() == 1 && fk->columns[0] == item.hint);
+    });
+  }
+  if (keys.empty()) return NoRelationship(parent.relation->name, item.relation);
+  if (keys.size() > 1) {
+    Error e = RestError("PGRST201", "Could not embed because more than one relationship was found for '" +
+                                        parent.relation->name + "' and '" + child->name + "'",
+                        "", "Try changing '" + child->name + "' to one of the foreign keys, e.g. '" + child->name + "!" +
+                                keys[0]->name + "'");
+    return e;
+  }
+  const ForeignKey& fk = *keys[0];
+  // To one when the parent holds the key (notes.account_id → accounts), else to many.
+  const bool to_one = fk.table == parent.relation->name;
+
+  Level level{child, child->name, parent.path};
+  level.path.push_back(item.alias.empty() ? item.relation : item.alias);
+  if (std::find(scope.aliases.begin(), scope.aliases.end(), level.alias) != scope.aliases.end()) {
+    level.alias = child->name + "_" + std::to_string(scope.aliases.size());
+  }
+  scope.aliases.push_back(level.alias);
+  scope.embeds.push_back(level.path);
+
+  std::string correlation;
+  for (size_t i = 0; i < fk.columns.size(); ++i) {
+    const std::string& mine = to_one ? fk.target_columns[i] : fk.columns[i];
+    const std::string& theirs = to_one ? fk.columns[i] : fk.target_columns[i];
+    correlation += (i ? " AND " : "") + Quote(level.alias) + "." + Quote(mine) + " = " + Quote(parent.alias) + "." + Quote(theirs);
+  }
+  std::vector<std::string> child_inner;
+  auto columns = SelectList(scope, level, item.children, sql, &child_inner);
+  if (!columns) return std::move(columns).error();
+  const auto policy = scope.context.policies->Using(child->name, scope.role, policy::Command::kSelect, level.alias);
+  auto where = WhereSql(*child, scope.query, level.path, policy, sql);
+  if (!where) return std::move(where).error();
+  std::string conditions = correlation + " AND " + *where;
+  for (const std::string& c : child_inner) conditions += " AND " + c;
+
+  OutputColumn out{item.alias.empty() ? child->name : item.alias, "", ColumnType::kJson};
+  if (to_one) {
+    out.expression = "(SELECT " + ObjectSql(*columns, sql) + " FROM " + FromSql(level) + " WHERE " + conditions + " LIMIT 1)";
+  } else {
+    auto order = OrderSql(*child, scope.query, level.path, sql);
+    if (!order) return std::move(order).error();
+    std::string page;
+    if (const q::Page* p = scope.query.PageFor(level.path)) {
+      if (p->limit) {
+        page = " LIMIT " + sql.Bind(Value::Int(*p->limit)) + " OFFSET " + sql.Bind(Value::Int(p->offset));
+      } else if (p->offset > 0) {
+        page = " LIMIT -1 OFFSET " + sql.Bind(Value::Int(p->offset));
+      }
+    }
+    out.expression = "(SELECT json_group_array(json(tb_row)) FROM (SELECT " + ObjectSql(*columns, sql) + " AS tb_row FROM " +
+                     FromSql(level) + " WHERE " + conditions + *order + page + "))";
+  }
+  if (item.join == q::JoinType::kInner && inner_conditions != nullptr) {
+    inner_conditions->push_back("EXISTS (SELECT 1 FROM " + FromSql(level) + " WHERE " + conditions + ")");
+  }
+  return out;
+}
+
+Result<std::vector<OutputColumn>> SelectList(Scope& scope, const Level& level, const std::vector<q::SelectItem>& items,
+                                             Sql& sql, std::vector<std::string>* inner_conditions) {
+  const Relation& relation = *level.relation;
+  std::vector<OutputColumn> out;
+  for (const q::SelectItem& item : items) {
+    switch (item.kind) {
+      case q::SelectItem::Kind::kStar:
+        for (const CatalogColumn& c : relation.columns) out.push_back({c.name, Quote(level.alias) + "." + Quote(c.name), c.type});
+        break;
+      case q::SelectItem::Kind::kEmbed: {
+        auto embedded = EmbedSql(scope, level, item, sql, inner_conditions);
+        if (!embedded) return std::move(embedded).error();
+        out.push_back(std::move(*embedded));
+        break;
+      }
+      case q::SelectItem::Kind::kColumn: {
+        auto column = FieldExpression(relation, item.field, sql);
+        if (!column) return std::move(column).error();
+        column->key = item.output_name;
+        if (!item.cast.empty()) {
+          const std::string cast = item.cast;
+          if (cast == "text" || cast == "varchar") {
+            column->expression = "CAST(" + column->expression + " AS TEXT)";
+            column->type = ColumnType::kText;
+          } else if (cast == "int" || cast == "integer" || cast == "bigint" || cast == "int4" || cast == "int8") {
+            column->expression = "CAST(" + column->expression + " AS INTEGER)";
+            column->type = ColumnType::kInteger;
+          } else if (cast == "numeric" || cast == "float" || cast == "double precision" || cast == "real") {
+            column->expression = "CAST(" + column->expression + " AS REAL)";
+            column->type = ColumnType::kNumeric;
+          } else if (cast == "json" || cast == "jsonb") {
+            column->type = ColumnType::kJson;
+          } else {
+            return RestError("PGRST100", "unsupported cast to " + cast);
+          }
+        }
+        out.push_back(std::move(*column));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// Every filter, order and limit must name a level the select list embeds.
+Status CheckPaths(const Scope& scope) {
+  auto known = [&](const q::EmbedPath& path) {
+    return path.empty() || std::find(scope.embeds.begin(), scope.embeds.end(), path) != scope.embeds.end();
+  };
+  auto fail = [](const q::EmbedPath& path) {
+    return RestError("PGRST108", "'" + path.back() + "' is not an embedded resource in this request");
+  };
+  for (const q::Filter& f : scope.query.filters) {
+    if (!known(f.path)) return fail(f.path);
+  }
+  for (const q::Logic& l : scope.query.logics) {
+    if (!known(l.path)) return fail(l.path);
+  }
+  for (const q::Order& o : scope.query.orders) {
+    if (!known(o.path)) return fail(o.path);
+  }
+  for (const q::Page& p : scope.query.pages) {
+    if (!known(p.path)) return fail(p.path);
+  }
+  return Ok();
+}
+
+// A PostgreSQL array literal `{a,b,"c d"}` or a JSON array → the elements as text.
+Result<std::vector<std::string>> ArrayElements(std::string_view text) {
+  std::vector<std::string> out;
+  const std::string_view t = Trim(text);
+  if (t.starts_with("[")) {
+    rapidjson::Document doc;
+    if (doc.Parse(t.data(), t.size()).HasParseError() || !doc.IsArray()) return RestError("PGRST100", "invalid array value");
+    for (const auto& v : doc.GetArray()) {
+      out.push_back(v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : ToJson(v));
+    }
+    return out;
+  }
+  if (!t.starts_with("{") || !t.ends_with("}")) return RestError("PGRST100", "invalid array value \"" + std::string(text) + "\"");
+  std::string current;
+  bool quoted = false, was_quoted = false;
+  const std::string_view body = t.substr(1, t.size() - 2);
+  if (Trim(body).empty()) return out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (quoted) {
+      if (c == '\\' && i + 1 < body.size()) {
+        current += body[++i];
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        current += c;
+      }
+    } else if (c == '"') {
+      quoted = was_quoted = true;
+    } else if (c == ',') {
+      out.push_back(was_quoted ? current : std::string(Trim(current)));
+      current.clear();
+      was_quoted = false;
+    } else {
+      current += c;
+    }
+  }
+  out.push_back(was_quoted ? current : std::string(Trim(current)));
+  return out;
+}
+
+Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql& sql);
+
+Result<std::string> Comparison(const OutputColumn& target, const CatalogColumn& column, q::FilterOp op,
+                               std::string_view value, Sql& sql) {
+  const bool on_column = target.type == column.type;
+  auto typed = [&]() -> Result<Value> {
+    if (on_column) return ValueFromText(column, value);
+    return Value::Text(std::string(value));
+  };
+  switch (op) {
+    case q::FilterOp::kEq:
+    case q::FilterOp::kNeq:
+    case q::FilterOp::kGt:
+    case q::FilterOp::kGte:
+    case q::FilterOp::kLt:
+    case q::FilterOp::kLte: {
+      auto v = typed();
+      if (!v) return std::move(v).error();
+      const char* symbol = op == q::FilterOp::kEq    ? " = "
+                           : op == q::FilterOp::kNeq ? " <> "
+                           : op == q::FilterOp::kGt  ? " > "
+                           : op == q::FilterOp::kGte ? " >= "
+                           : op == q::FilterOp::kLt  ? " < "
+                                                     : " <= ";
+      return target.expression + symbol + sql.Bind(std::move(*v));
+    }
+    case q::FilterOp::kLike:
+      return "pg_like(" + target.expression + ", " + sql.Bind(Value::Text(std::string(value))) + ")";
+    case q::FilterOp::kIlike:
+      return "pg_like(lower(" + target.expression + "), lower(" + sql.Bind(Value::Text(std::string(value))) + "))";
+    default:
+      return Unsupported(std::string("the ") + q::FilterOpName(op) + " operator");
+  }
+}
+
+Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql& sql) {
+  auto column = ColumnOf(relation, f.field.name);
+  if (!column) return std::move(column).error();
+  auto target = FieldExpression(relation, f.field, sql);
+  if (!target) return std::move(target).error();
+  std::string condition;
+  switch (f.op) {
+    case q::FilterOp::kIs:
+      switch (f.is_value) {
+        case q::IsValue::kNull:
+        case q::IsValue::kUnknown: condition = target->expression + " IS NULL"; break;
+        case q::IsValue::kNotNull: condition = target->expression + " IS NOT NULL"; break;
+        case q::IsValue::kTrue: condition = target->expression + " IS 1"; break;
+        case q::IsValue::kFalse: condition = target->expression + " IS 0"; break;
+      }
+      break;
+    case q::FilterOp::kIsDistinct: {
+      auto v = target->type == (*column)->type ? ValueFromText(**column, f.value) : Result<Value>(Value::Text(f.value));
+      if (!v) return std::move(v).error();
+      condition = target->expression + " IS NOT " + sql.Bind(std::move(*v));
+      break;
+    }
+    case q::FilterOp::kIn: {
+      if (f.values.empty()) {
+        condition = "0";
+        break;
+      }
+      condition = target->expression + " IN (";
+      for (size_t i = 0; i < f.values.size(); ++i) {
+        auto v = target->type == (*column)->type ? ValueFromText(**column, f.values[i])
+                                                 : Result<Value>(Value::Text(f.values[i]));
+        if (!v) return std::move(v).error();
+        condition += (i ? ", " : "") + sql.Bind(std::move(*v));
+      }
+      condition += ")";
+      break;
+    }
+    case q::FilterOp::kCs:
+    case q::FilterOp::kCd: {
+      // Arrays (kept as JSON arrays): every given element is in the column (cs), or every
+      // element of the column is in the given set (cd).
+      auto elements = ArrayElements(f.value);
+      if (!elements) return std::move(elements).error();
+      std::string json = "[";
+      for (size_t i = 0; i < elements->size(); ++i) {
+        rapidjson::Value s((*elements)[i].c_str(), static_cast<rapidjson::SizeType>((*elements)[i].size()));
+        json += (i ? "," : "") + ToJson(s);
+      }
+      json += "]";
+      const std::string given = sql.Bind(Value::Text(json));
+      const std::string& col = target->expression;
+      const std::string array = "CASE WHEN json_valid(" + col + ") AND json_type(" + col + ") = 'array' THEN " + col + " ELSE '[]' END";
+      condition = f.op == q::FilterOp::kCs
+                      ? col + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(" + given +
+                            ") g WHERE CAST(g.value AS TEXT) NOT IN (SELECT CAST(c.value AS TEXT) FROM json_each(" + array + ") c))"
+                      : col + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM json_each(" + array +
+                            ") c WHERE CAST(c.value AS TEXT) NOT IN (SELECT CAST(g.value AS TEXT) FROM json_each(" + given + ") g))";
+      break;
+    }
+    default: {
+      if (f.quantifier != q::Quantifier::kNone) {
+        auto elements = ArrayElements(f.value);
+        if (!elements) return std::move(elements).error();
+        std::vector<std::string> parts;
+        for (const std::string& e : *elements) {
+          std::string value = e;
+          if (f.op == q::FilterOp::kLike || f.op == q::FilterOp::kIlike) std::replace(value.begin(), value.end(), '*', '%');
+          auto part = Comparison(*target, **column, f.op, value, sql);
+          if (!part) return std::move(part).error();
+          parts.push_back("(" + *part + ")");
+        }
+        if (parts.empty()) {
+          condition = f.quantifier == q::Quantifier::kAny ? "0" : "1";
+        } else {
+          for (size_t i = 0; i < parts.size(); ++i) {
+            condition += (i ? (f.quantifier == q::Quantifier::kAny ? " OR " : " AND ") : "") + parts[i];
+          }
+        }
+        break;
+      }
+      auto part = Comparison(*target, **column, f.op, f.value, sql);
+      if (!part) return std::move(part).error();
+      condition = *part;
+    }
+  }
+  return f.negated ? "NOT (" + condition + ")" : "(" + condition + ")";
+}
+
+Result<std::string> LogicSql(const Relation& relation, const q::Logic& logic, Sql& sql) {
+  std::vector<std::string> parts;
+  for (const q::Filter& f : logic.filters) {
+    auto part = FilterSql(relation, f, sql);
+    if (!part) return std::move(part).error();
+    parts.push_back(std::move(*part));
+  }
+  for (const q::Logic& child : logic.children) {
+    auto part = LogicSql(relation, child, sql);
+    if (!part) return std::move(part).error();
+    parts.push_back(std::move(*part));
+  }
+  std::string joined;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    joined += (i ? (logic.op == q::LogicOp::kOr ? " OR " : " AND ") : "") + parts[i];
+  }
+  if (joined.empty()) joined = logic.op == q::LogicOp::kOr ? "0" : "1";
+  return (logic.negated ? "NOT (" : "(") + joined + ")";
+}
+
+// The WHERE clause of one level (`path`): its filters, and/or trees and `policy`.
+Result<std::string> WhereSql(const Relation& relation, const q::ReadQuery& query, const q::EmbedPath& path,
+                             const std::optional<std::string>& policy, Sql& sql) {
+  std::vector<std::string> parts;
+  for (const q::Filter& f : query.filters) {
+    if (f.path != path) continue;
+    auto part = FilterSql(relation, f, sql);
+    if (!part) return std::move(part).error();
+    parts.push_back(std::move(*part));
+  }
+  for (const q::Logic& l : query.logics) {
+    if (l.path != path) continue;
+    auto part = LogicSql(relation, l, sql);
+    if (!part) return std::move(part).error();
+    parts.push_back(std::move(*part));
+  }
+  if (policy) parts.push_back("(" + *policy + ")");
+  std::string where;
+  for (size_t i = 0; i < parts.size(); ++i) where += (i ? " AND " : "") + parts[i];
+  return where.empty() ? std::string("1") : where;
+}
+
+Result<std::string> OrderSql(const Relation& relation, const q::ReadQuery& query, const q::EmbedPath& path, Sql& sql) {
+  const q::Order* order = query.OrderFor(path);
+  if (order == nullptr || order->terms.empty()) return std::string();
+  std::string out = " ORDER BY ";
+  for (size_t i = 0; i < order->terms.size(); ++i) {
+    const q::OrderTerm& term = order->terms[i];
+    if (!term.relation.empty()) return Unsupported("ordering by an embedded relation");
+    auto field = FieldExpression(relation, term.field, sql);
+    if (!field) return std::move(field).error();
+    const bool desc = term.direction == q::OrderDirection::kDesc;
+    // PostgreSQL's defaults: NULLS LAST ascending, NULLS FIRST descending.
+    const bool nulls_first = term.nulls == q::NullsOrder::kDefault ? desc : term.nulls == q::NullsOrder::kFirst;
+    out += (i ? ", " : "") + field->expression + (desc ? " DESC" : " ASC") + (nulls_first ? " NULLS FIRST" : " NULLS LAST");
+  }
+  return out;
+}
+
+std::vector<std::string_view> PreferHeaders(const http::Request& request) {
+  std::vector<std::string_view> out;
+  for (const http::Header& h : request.headers) {
+    if (EqualsIgnoreCase(h.name, "Prefer")) out.push_back(h.value);
+  }
+  return out;
+}
+
+// Everything a table request starts with: who asks, which relation, what the query says.
+struct Prepared {
+  policy::Identity identity;
+  const Relation* relation = nullptr;
+  q::ReadQuery query;
+  q::Preferences prefer;
+  bool signed_in = false;
+};
+
+Result<Prepared> Prepare(http::Request& request, const RestContext& context, bool with_range) {
+  Prepared p;
+  auto identity = AuthenticateRest(request, context);
+  if (!identity) return std::move(identity).error();
+  p.identity = std::move(*identity);
+  p.signed_in = p.identity.is_user();
+  const std::string_view profile = request.HeaderValue(request.method == "GET" || request.method == "HEAD" ? "Accept-Profile" : "Content-Profile");
+  if (!profile.empty() && profile != "public") {
+    Error e = RestError("PGRST106", "The schema must be one of the following: public");
+    e.code = ErrorCode::kInvalidArgument;
+    return e;
+  }
+  p.relation = context.catalog->Find(request.PathParam("relation"));
+  if (p.relation == nullptr) return NotFoundRelation(request.PathParam("relation"));
+  auto pairs = QueryPairs(request);
+  if (!pairs) return std::move(pairs).error();
+  auto query = q::ParseQuery(*pairs, with_range ? request.HeaderValue("Range") : std::string_view());
+  if (!query) return std::move(query).error();
+  p.query = std::move(*query);
+  auto prefer = q::ParsePrefer(PreferHeaders(request));
+  if (!prefer) return std::move(prefer).error();
+  p.prefer = std::move(*prefer);
+  return p;
+}
+
+http::Response Fail(const Error& e, bool signed_in) { return ErrorResponse(e, signed_in); }
+
+// Rows as PostgREST's JSON array (or the single object for vnd.pgrst.object+json).
+std::string RowsJson(const store::Rows& rows, const std::vector<OutputColumn>& columns, size_t first_column, bool single) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  if (!single) w.StartArray();
+  for (const auto& row : rows.rows) {
+    w.StartObject();
+    for (size_t i = 0; i < columns.size(); ++i) {
+      WriteString(w, columns[i].key);
+      WriteValue(w, columns[i].type, row[first_column + i]);
+    }
+    w.EndObject();
+  }
+  if (!single) w.EndArray();
+  return buffer.GetString();
+}
+
+bool WantsCsv(const http::Request& request) {
+  return request.HeaderValue("Accept").find("text/csv") != std::string_view::npos;
+}
+
+// RFC 4180 CSV with a header row, as PostgREST answers Accept: text/csv. NULL is an empty
+// field; booleans true/false; a field with a comma, quote or line break is quoted.
+std::string RowsCsv(const store::Rows& rows, const std::vector<OutputColumn>& columns) {
+  auto field = [](std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+    std::string quoted = "\"";
+    for (char c : text) {
+      if (c == '"') quoted += '"';
+      quoted += c;
+    }
+    return quoted + "\"";
+  };
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + field(columns[i].key);
+  for (const auto& row : rows.rows) {
+    out += "\n";
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i) out += ",";
+      const Value& v = row[i];
+      switch (v.kind()) {
+        case Value::Kind::kNull: break;
+        case Value::Kind::kBool: out += v.as_bool() ? "true" : "false"; break;
+        case Value::Kind::kInt:
+          out += columns[i].type == ColumnType::kBool ? (v.as_int() ? "true" : "false") : std::to_string(v.as_int());
+          break;
+        case Value::Kind::kReal: {
+          rapidjson::StringBuffer buffer;
+          JsonWriter w(buffer);
+          w.Double(v.as_real());
+          out += buffer.GetString();
+          break;
+        }
+        default: out += field(v.as_text());
+      }
+    }
+  }
+  return out;
+}
+
+bool WantsObject(const http::Request& request) {
+  return request.HeaderValue("Accept").find(kObjectMediaType) != std::string_view::npos;
+}
+
+Error NotOneRow(size_t n) {
+  Error e = RestError("PGRST116", "JSON object requested, multiple (or no) rows returned",
+                      "The result contains " + std::to_string(n) + " rows");
+  return e;
+}
+
+// The select-list SQL: "expr1, expr2, …".
+std::string Columns(const std::vector<OutputColumn>& columns) {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + columns[i].expression;
+  return out.empty() ? "NULL" : out;
+}
+
+// The top level of a read: its output columns (embeds included), its WHERE (filters,
+// policy, !inner embeds) and ORDER BY.
+struct TopSelect {
+  std::vector<OutputColumn> columns;
+  std::string where;
+  std::string order;
+};
+
+// `with_filters` false: only the policy and !inner embeds restrict the rows (the rows a
+// write returns were chosen by its own filters, which they may no longer match).
+Result<TopSelect> PlanTop(const RestContext& context, const Prepared& p, Sql& sql, bool with_filters = true) {
+  const Relation& relation = *p.relation;
+  Scope scope{context, policy::RoleName(p.identity.role), p.query, {relation.name}, {}};
+  const Level top{&relation, relation.name, {}};
+  std::vector<std::string> inner;
+  TopSelect plan;
+  auto columns = SelectList(scope, top, p.query.select, sql, &inner);
+  if (!columns) return std::move(columns).error();
+  plan.columns = std::move(*columns);
+  if (Status s = CheckPaths(scope); !s) return std::move(s).error();
+  const auto policy = context.policies->Using(relation.name, scope.role, policy::Command::kSelect);
+  if (with_filters) {
+    auto where = WhereSql(relation, p.query, {}, policy, sql);
+    if (!where) return std::move(where).error();
+    plan.where = std::move(*where);
+  } else {
+    plan.where = policy ? "(" + *policy + ")" : "1";
+  }
+  for (const std::string& condition : inner) plan.where += " AND " + condition;
+  auto order = OrderSql(relation, p.query, {}, sql);
+  if (!order) return std::move(order).error();
+  plan.order = std::move(*order);
+  return plan;
+}
+
+// The answer to a write with Prefer: return=representation: the written rows (`rowids`,
+// as a JSON array) as the caller's SELECT policy shows them. PostgreSQL refuses to return
+// a row the caller cannot read, so does this.
+Result<store::Rows> Representation(store::Transaction& txn, const RestContext& context, const Prepared& p,
+                                   const std::string& rowids, size_t expected, std::vector<OutputColumn>& columns) {
+  Sql sql;
+  auto plan = PlanTop(context, p, sql, /*with_filters=*/false);
+  if (!plan) return std::move(plan).error();
+  columns = std::move(plan->columns);
+  sql.text = "SELECT " + Columns(columns) + " FROM " + Quote(p.relation->name) +
+             " WHERE rowid IN (SELECT value FROM json_each(" + sql.Bind(Value::Text(rowids)) + ")) AND " + plan->where +
+             plan->order;
+  auto rows = txn.Query(sql.text, sql.params());
+  if (!rows) return std::move(rows).error();
+  if (rows->rows.size() != expected) return RlsViolation(*p.relation);
+  return rows;
+}
+
+// Writes filter only their own table (PostgREST embeds in a write's select list, never in
+// its filters).
+Status CheckWriteFilters(const Prepared& p) {
+  for (const q::Filter& f : p.query.filters) {
+    if (!f.path.empty()) return RestError("PGRST108", "'" + f.path.back() + "' is not an embedded resource in this request");
+  }
+  for (const q::Logic& l : p.query.logics) {
+    if (!l.path.empty()) return RestError("PGRST108", "'" + l.path.back() + "' is not an embedded resource in this request");
+  }
+  return Ok();
+}
+
+// Fails with 42501 when any of `rowids` breaks `check` (the WITH CHECK of the write).
+Status CheckRows(store::Transaction& txn, const Relation& relation, const std::optional<std::string>& check,
+                 const std::string& rowids) {
+  if (!check) return Ok();
+  Sql sql;
+  sql.text = "SELECT count(*) FROM " + Quote(relation.name) + " WHERE rowid IN (SELECT value FROM json_each(" +
+             sql.Bind(Value::Text(rowids)) + ")) AND NOT coalesce((" + *check + "), 0)";
+  auto rows = txn.Query(sql.text, sql.params());
+  if (!rows) return std::move(rows).error();
+  if (rows->rows[0][0].as_int() > 0) return RlsViolation(relation);
+  return Ok();
+}
+
+std::string RowidsJson(const store::Rows& rows) {
+  std::string out = "[";
+  for (size_t i = 0; i < rows.rows.size(); ++i) out += (i ? "," : "") + std::to_string(rows.rows[i][0].as_int());
+  return out + "]";
+}
+
+// The response to a write, per Prefer: return=…
+http::Response WriteResponse(int status_with_body, const Prepared& p, const store::Rows* rows,
+                             const std::vector<OutputColumn>& columns, bool single) {
+  const auto ret = p.prefer.representation.value_or(q::ReturnPreference::kMinimal);
+  if (ret != q::ReturnPreference::kRepresentation || rows == nullptr) {
+    http::Response r;
+    r.status = status_with_body == 201 ? 201 : 204;
+    r.SetHeader("Content-Range", "*/*");
+    return r;
+  }
+  if (single && rows->rows.size() != 1) return Fail(NotOneRow(rows->rows.size()), p.signed_in);
+  http::Response r = http::Response::Json(status_with_body, RowsJson(*rows, columns, 0, single));
+  if (single) r.SetHeader("Content-Type", std::string(kObjectMediaType) + "; charset=utf-8");
+  r.SetHeader("Content-Range", "*/*");
+  return r;
+}
+
+Error ReadOnlyRelation(const Relation& relation) {
+  Error e = RestError("PGRST105", "cannot write to view \"" + relation.name + "\"");
+  e.code = ErrorCode::kInvalidArgument;
+  return e;
+}
+
+Result<rapidjson::Document> ParseBody(const http::Request& request) {
+  rapidjson::Document doc;
+  const std::string_view body = request.body;
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos ||
+      doc.Parse(body.data(), body.size()).HasParseError() || !(doc.IsObject() || doc.IsArray())) {
+    return RestError("PGRST102", "Empty or invalid json");
+  }
+  return doc;
+}
+
+Error UnknownBodyColumn(const Relation& relation, std::string_view column) {
+  return RestError("PGRST204", "Could not find the '" + std::string(column) + "' column of '" + relation.name +
+                                   "' in the schema cache");
+}
+
+}  // namespace
+
+http::Response ReadRows(http::Request& request, const RestContext& context) {
+  auto p = Prepare(request, context, true);
+  if (!p) return Fail(p.error(), false);
+  const Relation& relation = *p->relation;
+  Sql sql;
+  auto plan = PlanTop(context, *p, sql);
+  if (!plan) return Fail(plan.error(), p->signed_in);
+  const std::vector<OutputColumn>* columns = &plan->columns;
+  const q::Page* page = p->query.PageFor({});
+  const int64_t offset = page ? page->offset : 0;
+  const std::string count_sql = "SELECT count(*) FROM " + Quote(relation.name) + " WHERE " + plan->where;
+  sql.text = "SELECT " + Columns(*columns) + " FROM " + Quote(relation.name) + " WHERE " + plan->where + plan->order;
+  if (page && page->limit) {
+    sql.text += " LIMIT " + sql.Bind(Value::Int(*page->limit)) + " OFFSET " + sql.Bind(Value::Int(offset));
+  } else if (offset > 0) {
+    sql.text += " LIMIT -1 OFFSET " + sql.Bind(Value::Int(offset));
+  }
+
+  auto txn = context.store->Begin(store::Access::kRead, RequestContextFor(p->identity));
+  if (!txn) return Fail(txn.error(), p->signed_in);
+  auto rows = (*txn)->Query(sql.text, sql.params());
+  if (!rows) return Fail(rows.error(), p->signed_in);
+  std::optional<int64_t> total;
+  if (p->prefer.count) {
+    // The same WHERE and parameters (the page's, unused here, are ignored).
+    auto counted = (*txn)->Query(count_sql, sql.params());
+    if (!counted) return Fail(counted.error(), p->signed_in);
+    total = counted->rows[0][0].as_int();
+  }
+
+  const bool single = WantsObject(request);
+  if (single && rows->rows.size() != 1) return Fail(NotOneRow(rows->rows.size()), p->signed_in);
+  http::Response response = http::Response::Json(200, "");
+  if (WantsCsv(request) && !single) {
+    response.body = RowsCsv(*rows, *columns);
+    response.SetHeader("Content-Type", "text/csv; charset=utf-8");
+  } else {
+    response.body = RowsJson(*rows, *columns, 0, single);
+    if (single) response.SetHeader("Content-Type", std::string(kObjectMediaType) + "; charset=utf-8");
+  }
+  const std::string total_text = total ? std::to_string(*total) : "*";
+  const size_t n = rows->rows.size();
+  response.SetHeader("Content-Range", n == 0 ? "*/" + total_text
+                                             : std::to_string(offset) + "-" + std::to_string(offset + static_cast<int64_t>(n) - 1) +
+                                                   "/" + total_text);
+  if (total && n > 0 && static_cast<int64_t>(n) < *total && !single) response.status = 206;
+  return response;
+}
+
+http::Response InsertRows(http::Request& request, const RestContext& context) {
+  auto p = Prepare(request, context, false);
+  if (!p) return Fail(p.error(), false);
+  const Relation& relation = *p->relation;
+  if (relation.is_view) return Fail(ReadOnlyRelation(relation), p->signed_in);
+  auto body = ParseBody(request);
+  if (!body) return Fail(body.error(), p->signed_in);
+  std::vector<const rapidjson::Value*> objects;
+  if (body->IsArray()) {
+    for (const auto& v : body->GetArray()) {
+      if (!v.IsObject()) return Fail(RestError("PGRST102", "All object keys must match"), p->signed_in);
+      objects.push_back(&v);
+    }
+  } else {
+    objects.push_back(&*body);
+  }
+  // The columns written: `columns=` if given, else every key the objects use.
+  std::vector<std::string> names;
+  if (p->query.columns) {
+    names = *p->query.columns;
+  } else {
+    for (const auto* o : objects) {
+      for (const auto& m : o->GetObject()) {
+        std::string key(m.name.GetString(), m.name.GetStringLength());
+        if (std::find(names.begin(), names.end(), key) == names.end()) names.push_back(std::move(key));
+      }
+    }
+  }
+  std::vector<const CatalogColumn*> targets;
+  for (const std::string& name : names) {
+    const CatalogColumn* c = relation.Column(name);
+    if (c == nullptr) return Fail(UnknownBodyColumn(relation, name), p->signed_in);
+    targets.push_back(c);
+  }
+  const bool missing_default = p->prefer.missing == q::MissingPreference::kDefault;
+  const std::string role = policy::RoleName(p->identity.role);
+  // Upsert (Prefer: resolution=…): rows whose conflict key (on_conflict, else the primary
+  // key) already exists are merged into the existing row or skipped.
+  std::vector<const CatalogColumn*> conflict;
+  if (p->prefer.resolution) {
+    const std::vector<std::string> key = p->query.on_conflict.value_or(relation.primary_key);
+    for (const std::string& name : key) {
+      const CatalogColumn* c = relation.Column(name);
+      if (c == nullptr) return Fail(UnknownColumn(relation, name), p->signed_in);
+      conflict.push_back(c);
+    }
+    if (conflict.empty()) return Fail(RestError("PGRST100", "upsert needs on_conflict for a table without a primary key"), p->signed_in);
+  }
+  const bool merge = p->prefer.resolution == q::ResolutionPreference::kMergeDuplicates;
+  auto using_update = context.policies->Using(relation.name, role, policy::Command::kUpdate);
+  auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
+
+  auto txn = context.store->Begin(store::Access::kWrite, RequestContextFor(p->identity));
+  if (!txn) return Fail(txn.error(), p->signed_in);
+  store::Rows inserted, merged;
+  for (const auto* o : objects) {
+    // The row's values, column by column (absent: the default, or NULL unless missing=default).
+    std::vector<std::pair<const CatalogColumn*, Value>> values;
+    for (const CatalogColumn* c : targets) {
+      auto member = o->FindMember(c->name.c_str());
+      if (member == o->MemberEnd() && missing_default) continue;
+      Value v = Value::Null();
+      if (member != o->MemberEnd()) {
+        auto typed = ValueFromJson(*c, member->value);
+        if (!typed) return Fail(typed.error(), p->signed_in);
+        v = std::move(*typed);
+      }
+      values.emplace_back(c, std::move(v));
+    }
+    std::optional<int64_t> existing;
+    if (!conflict.empty()) {
+      Sql find;
+      find.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE ";
+      bool complete = true;
+      for (size_t i = 0; i < conflict.size(); ++i) {
+        auto it = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == conflict[i]; });
+        if (it == values.end() || it->second.is_null()) {
+          complete = false;
+          break;
+        }
+        find.text += (i ? " AND " : "") + Quote(conflict[i]->name) + " = " + find.Bind(it->second);
+      }
+      if (complete) {
+        auto found = (*txn)->Query(find.text, find.params());
+        if (!found) return Fail(found.error(), p->signed_in);
+        if (!found->rows.empty()) existing = found->rows[0][0].as_int();
+      }
+    }
+    if (existing && !merge) continue;  // ignore-duplicates
+    Sql sql;
+    if (existing) {
+      // PostgreSQL's ON CONFLICT DO UPDATE: the existing row must pass the UPDATE (and
+      // SELECT) policies, else the whole request fails.
+      if (using_update || using_select) {
+        const Value id[] = {Value::Int(*existing)};
+        auto visible = (*txn)->Query("SELECT count(*) FROM " + Quote(relation.name) + " WHERE rowid = $1 AND (" +
+                                         using_update.value_or("1") + ") AND (" + using_select.value_or("1") + ")",
+                                     id);
+        if (!visible) return Fail(visible.error(), p->signed_in);
+        if (visible->rows[0][0].as_int() == 0) {
+          Error e = RlsViolation(relation);
+          e.message = "new row violates row-level security policy (USING expression) for table \"" + relation.name + "\"";
+          return Fail(e, p->signed_in);
+        }
+      }
+      std::string sets;
+      for (auto& [c, v] : values) sets += (sets.empty() ? "" : ", ") + Quote(c->name) + " = " + sql.Bind(v);
+      if (sets.empty()) {
+        merged.rows.push_back({Value::Int(*existing)});
+        continue;
+      }
+      sql.text = "UPDATE " + Quote(relation.name) + " SET " + sets + " WHERE rowid = " + sql.Bind(Value::Int(*existing)) +
+                 " RETURNING rowid";
+    } else {
+      std::string cols, binds;
+      for (auto& [c, v] : values) {
+        cols += (cols.empty() ? "" : ", ") + Quote(c->name);
+        binds += (binds.empty() ? "" : ", ") + sql.Bind(v);
+      }
+      sql.text = cols.empty() ? "INSERT INTO " + Quote(relation.name) + " DEFAULT VALUES RETURNING rowid"
+                              : "INSERT INTO " + Quote(relation.name) + " (" + cols + ") VALUES (" + binds + ") RETURNING rowid";
+    }
+    auto row = (*txn)->Query(sql.text, sql.params());
+    if (!row) return Fail(row.error(), p->signed_in);
+    for (auto& r : row->rows) (existing ? merged : inserted).rows.push_back(std::move(r));
+  }
+  if (Status s = CheckRows(**txn, relation, context.policies->Check(relation.name, role, policy::Command::kInsert),
+                           RowidsJson(inserted));
+      !s) {
+    return Fail(s.error(), p->signed_in);
+  }
+  if (Status s = CheckRows(**txn, relation, context.policies->Check(relation.name, role, policy::Command::kUpdate),
+                           RowidsJson(merged));
+      !s) {
+    return Fail(s.error(), p->signed_in);
+  }
+  for (auto& r : merged.rows) inserted.rows.push_back(std::move(r));
+  const std::string rowids = RowidsJson(inserted);
+  std::optional<store::Rows> rows;
+  std::vector<OutputColumn> columns;
+  if (p->prefer.representation == q::ReturnPreference::kRepresentation) {
+    auto shown = Representation(**txn, context, *p, rowids, inserted.rows.size(), columns);
+    if (!shown) return Fail(shown.error(), p->signed_in);
+    rows = std::move(*shown);
+  }
+  if (p->prefer.tx != q::TxPreference::kRollback) {
+    if (Status s = (*txn)->Commit(); !s) return Fail(s.error(), p->signed_in);
+  }
+  return WriteResponse(201, *p, rows ? &*rows : nullptr, columns, WantsObject(request));
+}
+
+http::Response UpdateRows(http::Request& request, const RestContext& context) {
+  auto p = Prepare(request, context, false);
+  if (!p) return Fail(p.error(), false);
+  const Relation& relation = *p->relation;
+  if (relation.is_view) return Fail(ReadOnlyRelation(relation), p->signed_in);
+  auto body = ParseBody(request);
+  if (!body) return Fail(body.error(), p->signed_in);
+  if (!body->IsObject()) return Fail(RestError("PGRST102", "Empty or invalid json"), p->signed_in);
+  const std::string role = policy::RoleName(p->identity.role);
+  Sql sql;
+  std::string sets;
+  for (const auto& m : body->GetObject()) {
+    const std::string name(m.name.GetString(), m.name.GetStringLength());
+    const CatalogColumn* c = relation.Column(name);
+    if (c == nullptr) return Fail(UnknownBodyColumn(relation, name), p->signed_in);
+    auto typed = ValueFromJson(*c, m.value);
+    if (!typed) return Fail(typed.error(), p->signed_in);
+    sets += (sets.empty() ? "" : ", ") + Quote(name) + " = " + sql.Bind(std::move(*typed));
+  }
+  // An update sees only rows both its USING and the SELECT policies let through.
+  auto using_update = context.policies->Using(relation.name, role, policy::Command::kUpdate);
+  auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
+  std::optional<std::string> policy;
+  if (using_update || using_select) {
+    policy = "(" + using_update.value_or("1") + ") AND (" + using_select.value_or("1") + ")";
+  }
+  if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
+  auto where = WhereSql(relation, p->query, {}, policy, sql);
+  if (!where) return Fail(where.error(), p->signed_in);
+  auto txn = context.store->Begin(store::Access::kWrite, RequestContextFor(p->identity));
+  if (!txn) return Fail(txn.error(), p->signed_in);
+  store::Rows changed;
+  if (sets.empty()) {
+    sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
+  } else {
+    sql.text = "UPDATE " + Quote(relation.name) + " SET " + sets + " WHERE " + *where + " RETURNING rowid";
+  }
+  auto updated = (*txn)->Query(sql.text, sql.params());
+  if (!updated) return Fail(updated.error(), p->signed_in);
+  const std::string rowids = RowidsJson(*updated);
+  if (Status s = CheckRows(**txn, relation, context.policies->Check(relation.name, role, policy::Command::kUpdate), rowids); !s) {
+    return Fail(s.error(), p->signed_in);
+  }
+  std::optional<store::Rows> rows;
+  std::vector<OutputColumn> columns;
+  if (p->prefer.representation == q::ReturnPreference::kRepresentation) {
+    auto shown = Representation(**txn, context, *p, rowids, updated->rows.size(), columns);
+    if (!shown) return Fail(shown.error(), p->signed_in);
+    rows = std::move(*shown);
+  }
+  if (p->prefer.tx != q::TxPreference::kRollback) {
+    if (Status s = (*txn)->Commit(); !s) return Fail(s.error(), p->signed_in);
+  }
+  return WriteResponse(200, *p, rows ? &*rows : nullptr, columns, WantsObject(request));
+}
+
+http::Response DeleteRows(http::Request& request, const RestContext& context) {
+  auto p = Prepare(request, context, false);
+  if (!p) return Fail(p.error(), false);
+  const Relation& relation = *p->relation;
+  if (relation.is_view) return Fail(ReadOnlyRelation(relation), p->signed_in);
+  const std::string role = policy::RoleName(p->identity.role);
+  auto using_delete = context.policies->Using(relation.name, role, policy::Command::kDelete);
+  auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
+  std::optional<std::string> policy;
+  if (using_delete || using_select) {
+    policy = "(" + using_delete.value_or("1") + ") AND (" + using_select.value_or("1") + ")";
+  }
+  Sql sql;
+  if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
+  auto where = WhereSql(relation, p->query, {}, policy, sql);
+  if (!where) return Fail(where.error(), p->signed_in);
+  sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
+  auto txn = context.store->Begin(store::Access::kWrite, RequestContextFor(p->identity));
+  if (!txn) return Fail(txn.error(), p->signed_in);
+  auto doomed = (*txn)->Query(sql.text, sql.params());
+  if (!doomed) return Fail(doomed.error(), p->signed_in);
+  const std::string rowids = RowidsJson(*doomed);
+  std::optional<store::Rows> rows;
+  std::vector<OutputColumn> columns;
+  if (p->prefer.representation == q::ReturnPreference::kRepresentation) {
+    auto shown = Representation(**txn, context, *p, rowids, doomed->rows.size(), columns);
+    if (!shown) return Fail(shown.error(), p->signed_in);
+    rows = std::move(*shown);
+  }
+  const Value params[] = {Value::Text(rowids)};
+  auto deleted = (*txn)->Execute("DELETE FROM " + Quote(relation.name) + " WHERE rowid IN (SELECT value FROM json_each($1))", params);
+  if (!deleted) return Fail(deleted.error(), p->signed_in);
+  if (p->prefer.tx != q::TxPreference::kRollback) {
+    if (Status s = (*txn)->Commit(); !s) return Fail(s.error(), p->signed_in);
+  }
+  return WriteResponse(200, *p, rows ? &*rows : nullptr, columns, WantsObject(request));
+}
+
+}  // namespace tb::api::rest
