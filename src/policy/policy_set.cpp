@@ -28,6 +28,10 @@ Result<std::string> SqliteFunctionName(std::string_view schema, std::string_view
   if (schema == "auth" && arity == 0 && (name == "uid" || name == "role" || name == "jwt")) {
     return "auth_" + std::string(name);
   }
+  // SQLite-dialect text (core views) calls them by their SQLite names.
+  if (schema.empty() && arity == 0 && (name == "auth_uid" || name == "auth_role" || name == "auth_jwt")) {
+    return std::string(name);
+  }
   if (schema.empty() || schema == "public") {
     if (FindHelper(name) != nullptr) return std::string(name);
   }
@@ -320,7 +324,95 @@ Result<std::shared_ptr<const PolicySet>> PolicySet::Load(store::Transaction& txn
     c.check_sql = std::move(*check_sql);
     set->tables_[table].policies.push_back(std::move(c));
   }
+  if (Status s = set->LoadViews(txn); !s) return std::move(s).error();
   return std::shared_ptr<const PolicySet>(std::move(set));
+}
+
+namespace {
+
+// The SELECT of `CREATE VIEW name AS SELECT …` as SQLite keeps it; "" if not found.
+std::string_view ViewBody(std::string_view create) {
+  for (size_t i = 0; i + 4 <= create.size(); ++i) {
+    const bool boundary_before = i > 0 && std::isspace(static_cast<unsigned char>(create[i - 1]));
+    if (!boundary_before || std::toupper(static_cast<unsigned char>(create[i])) != 'A' ||
+        std::toupper(static_cast<unsigned char>(create[i + 1])) != 'S' ||
+        !std::isspace(static_cast<unsigned char>(create[i + 2]))) {
+      continue;
+    }
+    return create.substr(i + 3);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status PolicySet::LoadViews(store::Transaction& txn) {
+  auto views = txn.Query("SELECT name, sql FROM sqlite_schema WHERE type = 'view'");
+  if (!views) return std::move(views).error();
+  auto is_enum = [this](std::string_view schema, std::string_view name) {
+    return (schema.empty() || schema == "public") &&
+           std::find(enum_types_.begin(), enum_types_.end(), name) != enum_types_.end();
+  };
+  for (const auto& row : views->rows) {
+    const std::string& view = row[0].as_text();
+    const std::string_view body = ViewBody(row[1].as_text());
+    // Parsed as EXISTS (…): the renderer keeps a subquery's whole select list there.
+    auto parsed = sql::ParseExpression("EXISTS (" + std::string(body) + ")");
+    for (const char* role : {"anon", "authenticated"}) {
+      if (!parsed) {
+        views_[view].emplace(role, parsed.error());
+        continue;
+      }
+      std::vector<std::string> tables;
+      sql::RenderOptions options = OptionsFor(view, is_enum);
+      options.row_alias.clear();
+      options.table = [&tables](std::string_view schema, std::string_view name) -> Result<std::string> {
+        auto table = SqliteRelationName(schema, name);
+        if (!table) return table;
+        if (std::find(tables.begin(), tables.end(), *table) == tables.end()) tables.push_back(*table);
+        return "tb_rls_" + *table;
+      };
+      auto rendered = sql::RenderSqlite(**parsed, options);
+      if (!rendered) {
+        views_[view].emplace(role, rendered.error());
+        continue;
+      }
+      // "(EXISTS (SELECT …))" → "SELECT …"
+      constexpr std::string_view kOpen = "(EXISTS (";
+      std::string select = *rendered;
+      if (select.starts_with(kOpen) && select.ends_with("))")) {
+        select = select.substr(kOpen.size(), select.size() - kOpen.size() - 2);
+      }
+      std::string with = "WITH ";
+      for (const std::string& table : tables) {
+        const auto policy = Using(table, role, Command::kSelect);
+        with += "\"tb_rls_" + table + "\" AS (SELECT * FROM \"" + table + "\" WHERE " + policy.value_or("1") + "), ";
+      }
+      with += "\"" + view + "\" AS (" + select + ") ";
+      views_[view].emplace(role, std::move(with));
+    }
+  }
+  return Ok();
+}
+
+Result<std::optional<std::string>> PolicySet::ViewSql(std::string_view view, std::string_view role) const {
+  if (BypassesPolicies(role)) return std::optional<std::string>();
+  auto it = views_.find(view);
+  if (it == views_.end()) {
+    return WithState(ErrorCode::kInvalidArgument, "42P01", "view \"" + std::string(view) + "\" does not exist");
+  }
+  auto for_role = it->second.find(role);
+  if (for_role == it->second.end()) {
+    // A role no view was rendered for sees nothing (main."v" is the stored view itself).
+    return std::optional<std::string>("WITH \"" + std::string(view) + "\" AS (SELECT * FROM main.\"" + std::string(view) +
+                                      "\" WHERE 0) ");
+  }
+  if (!for_role->second) {
+    Error e = for_role->second.error();
+    e.message = "view " + std::string(view) + " cannot be read on SQLite: " + e.message;
+    return e;
+  }
+  return std::optional<std::string>(*for_role->second);
 }
 
 bool PolicySet::RlsEnabled(std::string_view table) const {

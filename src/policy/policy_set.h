@@ -56,6 +56,13 @@ class PolicySet {
 
   bool RlsEnabled(std::string_view table) const;
 
+  // Views run with the caller's rights (PostgreSQL's security_invoker = true): for `role`,
+  // a `WITH …` clause (ending in a space) that redefines `view` over the caller's view of
+  // every table it reads, to put before a query that reads `view`. nullopt when `role`
+  // bypasses policies (read the view as stored); an error when the view's SQL cannot be
+  // rendered for SQLite (the error names why).
+  Result<std::optional<std::string>> ViewSql(std::string_view view, std::string_view role) const;
+
  private:
   struct Compiled {
     std::string name;
@@ -72,8 +79,12 @@ class PolicySet {
   };
   std::vector<const Compiled*> Applicable(const Table& table, std::string_view role, Command command) const;
 
+  Status LoadViews(store::Transaction& txn);
+
   std::map<std::string, Table, std::less<>> tables_;
   std::vector<std::string> enum_types_;
+  // view → role → its WITH clause, or the reason it cannot be read.
+  std::map<std::string, std::map<std::string, Result<std::string>, std::less<>>, std::less<>> views_;
 };
 
 // Service role and the server itself are not subject to policies.

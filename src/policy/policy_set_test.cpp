@@ -120,6 +120,33 @@ TEST_F(PolicySetTest, HelpersAnswerForTheTransactionsCaller) {
   EXPECT_EQ(Visible({"authenticated", "00000000-0000-4000-8000-000000000002", "{}"}), 0);
 }
 
+TEST_F(PolicySetTest, ViewsReadTheirTablesUnderTheCallersPolicies) {
+  ASSERT_TRUE(db_.Exec("INSERT INTO items (owner, public) VALUES ('u1', 0), ('u2', 0), ('u2', 1)").ok());
+  // A view that filters nothing itself: on its own it would show every row.
+  ASSERT_TRUE(db_.Exec("CREATE VIEW all_items AS SELECT i.id AS id, i.owner AS owner FROM items i").ok());
+  ASSERT_TRUE(Hook("CREATE POLICY own ON items FOR SELECT TO authenticated USING (owner = auth.uid())").ok());
+  auto set = Load();
+  auto with = set->ViewSql("all_items", "authenticated");
+  ASSERT_TRUE(with.ok()) << Describe(with.error());
+  ASSERT_TRUE(with->has_value());
+  auto count = [&](const RequestContext& request, const std::string& prefix) {
+    auto txn = db_.store().Begin(Access::kRead, request);
+    EXPECT_TRUE(txn.ok());
+    auto rows = (*txn)->Query(prefix + "SELECT count(*) FROM all_items");
+    EXPECT_TRUE(rows.ok()) << Describe(rows.error()) << "\n" << prefix;
+    return rows.ok() ? rows->rows[0][0].as_int() : -1;
+  };
+  EXPECT_EQ(count({"authenticated", "u2", "{}"}, **with), 2);
+  EXPECT_EQ(count({"authenticated", "u3", "{}"}, **with), 0);
+  auto anon = set->ViewSql("all_items", "anon");
+  ASSERT_TRUE(anon.ok());
+  EXPECT_EQ(count({"anon", "", ""}, **anon), 0) << "no policy for anon";
+  auto service = set->ViewSql("all_items", "service_role");
+  ASSERT_TRUE(service.ok());
+  EXPECT_FALSE(service->has_value()) << "service_role reads the view as stored";
+  EXPECT_FALSE(set->ViewSql("no_such_view", "authenticated").ok());
+}
+
 TEST_F(PolicySetTest, RefusesBadPolicyStatementsWithTheReason) {
   struct Case {
     const char* statement;

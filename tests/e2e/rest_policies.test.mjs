@@ -245,6 +245,36 @@ describe('row-level security of the core tables', () => {
     });
   });
 
+  describe('views run with the caller\'s rights', () => {
+    it('user_accounts lists the caller\'s teams with their role, and nothing for others', async () => {
+      const mine = await member.client.from('user_accounts').select('id, name, slug, role');
+      assert.equal(mine.error, null, mine.error?.message);
+      assert.ok(mine.data.some((a) => a.id === team.id && a.role === 'member'));
+      assert.ok(mine.data.every((a) => a.id !== member.user.id), 'personal accounts are not listed');
+      assert.deepEqual((await outsider.client.from('user_accounts').select('id')).data, []);
+      assert.deepEqual((await client(server).from('user_accounts').select('id')).data, []);
+    });
+
+    it('user_account_workspace is the caller\'s personal account', async () => {
+      const { data, error } = await owner.client.from('user_account_workspace').select('id, name, public_data, subscription_status').single();
+      assert.equal(error, null, error?.message);
+      assert.equal(data.id, owner.user.id);
+      assert.deepEqual(data.public_data, {});
+      assert.equal(data.subscription_status, null);
+    });
+
+    it('a view never shows rows its tables\' policies hide', async () => {
+      // The outsider made a member by a raw membership row still sees the team only
+      // through the view's own filter; removing it hides it again.
+      const t = await makeTeam(server, owner, [[outsider, 'member']]);
+      assert.ok((await outsider.client.from('user_accounts').select('id')).data.some((a) => a.id === t.id));
+      await admin.from('accounts_memberships').delete().eq('account_id', t.id).eq('user_id', outsider.user.id);
+      assert.ok((await outsider.client.from('user_accounts').select('id')).data.every((a) => a.id !== t.id));
+      const write = await owner.client.from('user_accounts').update({ name: 'x' }).eq('id', t.id);
+      assert.ok(write.error, 'views are read-only');
+    });
+  });
+
   describe('helper functions as RPC', () => {
     it('answer for the caller', async () => {
       const call = (c, fn, args) => c.rpc(fn, args);
