@@ -9,7 +9,7 @@ import { startServer } from './support/server.mjs';
 import { client, signedUpUser } from './support/supabase.mjs';
 import { decode } from './support/jwt.mjs';
 import { sleep } from './support/raw_http.mjs';
-import { totp, enroll, userWithVerifiedFactor } from './support/mfa.mjs';
+import { base32Decode, totp, enroll, userWithVerifiedFactor } from './support/mfa.mjs';
 
 const now = () => Date.now() / 1000;
 // A six-digit code that is none of the codes valid right now.
