@@ -85,6 +85,24 @@ describe('row-level security of the core tables', () => {
     });
   });
 
+  describe('sessions', () => {
+    it('a logged-out session\'s token and a banned user\'s token read nothing', async () => {
+      const gone = await signedUpUser(server);
+      const token = (await gone.client.auth.getSession()).data.session.access_token;
+      const read = (t) => fetch(`${server.url}/rest/v1/accounts?select=id`, { headers: { apikey: server.keys().anon, Authorization: `Bearer ${t}` } });
+      assert.equal((await read(token)).status, 200);
+      assert.equal((await gone.client.auth.signOut()).error, null);
+      const after = await read(token);
+      assert.equal(after.status, 401);
+      assert.equal((await after.json()).code, 'PGRST301');
+      const banned = await signedUpUser(server);
+      const bannedToken = (await banned.client.auth.getSession()).data.session.access_token;
+      assert.equal((await admin.auth.admin.updateUserById(banned.user.id, { ban_duration: '1h' })).error, null);
+      const refused = await read(bannedToken);
+      assert.equal(refused.status, 403);
+    });
+  });
+
   describe('accounts_memberships', () => {
     it('members see their team\'s memberships; outsiders see none', async () => {
       const seen = await member.client.from('accounts_memberships').select('user_id, account_role').eq('account_id', team.id);

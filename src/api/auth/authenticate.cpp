@@ -21,7 +21,7 @@ std::string Member(const rapidjson::Document& doc, const char* name) {
 
 }  // namespace
 
-Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context) {
+Result<policy::Identity> VerifyCredentials(const http::Request& request, const AuthContext& context) {
   const int64_t now = UnixSeconds(context.clock->Now());
   const std::string_view apikey = request.HeaderValue("apikey");
   if (apikey.empty()) return Unauthenticated("no_authorization", "No API key found in request");
@@ -62,12 +62,24 @@ Result<policy::Identity> Authenticate(const http::Request& request, const AuthCo
   if (identity.user_id.empty() || identity.session_id.empty()) {
     return Unauthenticated("bad_jwt", "invalid JWT: missing sub or session_id claim");
   }
-  auto txn = context.store->Begin(store::Access::kRead);
-  if (!txn) return std::move(txn).error();
-  auto state = context.sessions->Check(**txn, identity.session_id, identity.user_id);
+  identity.claims_json = std::move(*claims);
+  return identity;
+}
+
+Status CheckSession(store::Transaction& txn, const AuthContext& context, policy::Identity& identity) {
+  if (!identity.is_user()) return Ok();
+  auto state = context.sessions->Check(txn, identity.session_id, identity.user_id);
   if (!state) return std::move(state).error();
   identity.aal = state->aal;
-  identity.claims_json = std::move(*claims);
+  return Ok();
+}
+
+Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context) {
+  auto identity = VerifyCredentials(request, context);
+  if (!identity || !identity->is_user()) return identity;
+  auto txn = context.store->Begin(store::Access::kRead);
+  if (!txn) return std::move(txn).error();
+  if (Status s = CheckSession(**txn, context, *identity); !s) return std::move(s).error();
   return identity;
 }
 

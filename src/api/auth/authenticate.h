@@ -18,6 +18,13 @@ namespace tb::api::auth {
 // kPermissionDenied (user_banned); the message is safe to return.
 Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context);
 
+// The two halves of Authenticate, for callers that open a transaction anyway (the data
+// API checks the session in the transaction it runs the query in):
+// the identity the credentials claim, verified cryptographically (no database access)…
+Result<policy::Identity> VerifyCredentials(const http::Request& request, const AuthContext& context);
+// …and, for a user, that their session still stands; sets identity.aal. Fails as above.
+Status CheckSession(store::Transaction& txn, const AuthContext& context, policy::Identity& identity);
+
 // The client's IP and user agent, for session and token audit columns.
 tb::auth::ClientInfo ClientOf(const http::Request& request);
 

@@ -5,6 +5,7 @@
 // relation's policies compiled into its SQL (policy/policy_set.h).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,9 +29,14 @@ http::Response CallFunction(http::Request& request, const RestContext& context);
 
 // ---- shared by the handlers --------------------------------------------------------
 
-// The caller, from apikey and bearer; a failure is PostgREST's 401 (PGRST301) or, for a
-// banned user, 403.
+// The caller, from apikey and bearer (verified, not yet checked against the sessions: see
+// BeginFor); a failure is PostgREST's 401 (PGRST301).
 Result<policy::Identity> AuthenticateRest(const http::Request& request, const RestContext& context);
+
+// The transaction a request runs in, for `identity`, after confirming in it that a user's
+// session still stands (logged out → 401 PGRST301, banned → 403); sets identity.aal.
+Result<std::unique_ptr<store::Transaction>> BeginFor(const RestContext& context, policy::Identity& identity,
+                                                      store::Access access);
 
 // What the transaction runs as (store::RequestContext) for `identity`.
 store::RequestContext RequestContextFor(const policy::Identity& identity);

@@ -7,19 +7,35 @@
 
 namespace tb::api::rest {
 
-Result<policy::Identity> AuthenticateRest(const http::Request& request, const RestContext& context) {
-  auto identity = auth::Authenticate(request, *context.auth);
-  if (identity) return identity;
-  const Error& cause = identity.error();
+namespace {
+
+// Auth's failures in PostgREST's terms: 401 PGRST301, or 403 for a banned user.
+Error AsRestError(const Error& cause) {
   if (cause.code == ErrorCode::kPermissionDenied) {
-    Error e = RestError("PGRST301", cause.message);
+    Error e = RestError("42501", cause.message);
     e.code = ErrorCode::kPermissionDenied;
-    e.reason = "42501";
     return e;
   }
+  if (cause.code != ErrorCode::kUnauthenticated) return cause;  // the store's own failure
   Error e = RestError("PGRST301", cause.message);
   e.code = ErrorCode::kUnauthenticated;
   return e;
+}
+
+}  // namespace
+
+Result<policy::Identity> AuthenticateRest(const http::Request& request, const RestContext& context) {
+  auto identity = auth::VerifyCredentials(request, *context.auth);
+  if (!identity) return AsRestError(identity.error());
+  return identity;
+}
+
+Result<std::unique_ptr<store::Transaction>> BeginFor(const RestContext& context, policy::Identity& identity,
+                                                      store::Access access) {
+  auto txn = context.store->Begin(access, RequestContextFor(identity));
+  if (!txn) return std::move(txn).error();
+  if (Status s = auth::CheckSession(**txn, *context.auth, identity); !s) return AsRestError(s.error());
+  return txn;
 }
 
 store::RequestContext RequestContextFor(const policy::Identity& identity) {

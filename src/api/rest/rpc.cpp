@@ -112,7 +112,7 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
   std::string sql = "SELECT \"" + helper->function.name + "\"(";
   for (size_t i = 0; i < values.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
   sql += ")";
-  auto txn = context.store->Begin(store::Access::kRead, RequestContextFor(*identity));
+  auto txn = BeginFor(context, *identity, store::Access::kRead);
   if (!txn) return ErrorResponse(txn.error(), signed_in);
   auto rows = (*txn)->Query(sql, values);
   if (!rows) return ErrorResponse(rows.error(), signed_in);

@@ -775,7 +775,7 @@ http::Response ReadRows(http::Request& request, const RestContext& context) {
     sql.text += " LIMIT -1 OFFSET " + sql.Bind(Value::Int(offset));
   }
 
-  auto txn = context.store->Begin(store::Access::kRead, RequestContextFor(p->identity));
+  auto txn = BeginFor(context, p->identity, store::Access::kRead);
   if (!txn) return Fail(txn.error(), p->signed_in);
   auto rows = (*txn)->Query(sql.text, sql.params());
   if (!rows) return Fail(rows.error(), p->signed_in);
@@ -858,7 +858,7 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
   auto using_update = context.policies->Using(relation.name, role, policy::Command::kUpdate);
   auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
 
-  auto txn = context.store->Begin(store::Access::kWrite, RequestContextFor(p->identity));
+  auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
   store::Rows inserted, merged;
   for (const auto* o : objects) {
@@ -986,7 +986,7 @@ http::Response UpdateRows(http::Request& request, const RestContext& context) {
   if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
   auto where = WhereSql(relation, p->query, {}, policy, sql);
   if (!where) return Fail(where.error(), p->signed_in);
-  auto txn = context.store->Begin(store::Access::kWrite, RequestContextFor(p->identity));
+  auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
   store::Rows changed;
   if (sets.empty()) {
@@ -1030,7 +1030,7 @@ http::Response DeleteRows(http::Request& request, const RestContext& context) {
   auto where = WhereSql(relation, p->query, {}, policy, sql);
   if (!where) return Fail(where.error(), p->signed_in);
   sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
-  auto txn = context.store->Begin(store::Access::kWrite, RequestContextFor(p->identity));
+  auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
   auto doomed = (*txn)->Query(sql.text, sql.params());
   if (!doomed) return Fail(doomed.error(), p->signed_in);
