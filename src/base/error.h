@@ -37,13 +37,14 @@ struct Error {
                          // "refresh_token_already_used"; "" otherwise
   std::string public_details;  // PostgREST's "details": more for the client; "" if none
   std::string hint;            // PostgREST's "hint"; "" if none
+  bool raised_by_trigger = false;  // a store error a trigger raised (RAISE), not a constraint
 
   static Error Make(ErrorCode code, std::string message, std::string detail = {}) {
-    return Error{code, std::move(message), std::move(detail), {}, {}, {}, {}};
+    return Error{code, std::move(message), std::move(detail), {}, {}, {}, {}, false};
   }
   // An error with a protocol-level reason code (see `reason`).
   static Error WithReason(ErrorCode code, std::string reason, std::string message) {
-    return Error{code, std::move(message), {}, {}, std::move(reason), {}, {}};
+    return Error{code, std::move(message), {}, {}, std::move(reason), {}, {}, false};
   }
 };
 

@@ -168,6 +168,19 @@ describe('row-level security of the core tables', () => {
       assert.equal(removed.data.length, 1);
     });
 
+    it('a refused insert never reveals a key: 42501 comes before unique and foreign keys', async () => {
+      const invite = { email: `dup-${Date.now()}@example.com`, account_id: team.id, invited_by: owner.user.id, role: 'member', invite_token: `dup-${Date.now()}` };
+      assert.equal((await owner.client.from('invitations').insert(invite)).error, null);
+      const clash = await outsider.client.from('invitations').insert({ ...invite, invited_by: outsider.user.id });
+      assert.equal(clash.error.code, '42501', 'not 23505: the outsider learns nothing about existing invitations');
+      const anon = await client(server).from('invitations').insert(invite);
+      assert.equal(anon.error.code, '42501');
+      const orphan = await outsider.client.from('notifications').insert({ account_id: '00000000-0000-4000-8000-00000000abcd', body: 'x' });
+      assert.equal(orphan.error.code, '42501', 'not 23503: whether an account exists stays hidden');
+      const taken = await owner.client.from('invitations').insert(invite);
+      assert.equal(taken.error.code, '23505', 'an allowed caller does see the unique violation');
+    });
+
     it('a role without invites.manage, an outsider and a personal account are refused', async () => {
       const viewerRole = `viewer-${Date.now()}`;
       await admin.from('roles').insert({ name: viewerRole, hierarchy_level: 10 + Math.random() });

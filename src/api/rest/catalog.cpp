@@ -37,7 +37,7 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn) {
     relation.is_view = row[1].as_text() == "view";
     const Value params[] = {Value::Text(name)};
     auto columns = txn.Query(
-        "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info($1) ORDER BY cid",
+        "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk, dflt_value FROM pragma_table_info($1) ORDER BY cid",
         params);
     if (!columns) return std::move(columns).error();
     std::vector<std::pair<int, std::string>> key;
@@ -49,6 +49,7 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn) {
                                                             : store::ColumnTypeFromDeclared(column.declared_type);
       column.not_null = c[2].as_int() != 0;
       column.has_default = c[3].as_int() != 0;
+      if (column.has_default) column.default_sql = c[5].as_text();
       column.primary_key_position = static_cast<int>(c[4].as_int());
       if (column.primary_key_position > 0) key.emplace_back(column.primary_key_position, column.name);
       relation.columns.push_back(std::move(column));

@@ -24,6 +24,7 @@ struct CatalogColumn {
   store::ColumnType type = store::ColumnType::kText;
   bool not_null = false;
   bool has_default = false;
+  std::string default_sql;  // the DEFAULT expression as the schema wrote it; "" when none
   int primary_key_position = 0;  // 1-based position in the primary key, 0 when not part of it
 };
 

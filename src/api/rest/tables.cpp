@@ -705,6 +705,32 @@ Status CheckRows(store::Transaction& txn, const Relation& relation, const std::o
   return Ok();
 }
 
+// PostgreSQL checks a write's WITH CHECK before the table's constraints: a caller the
+// policies refuse gets 42501 and learns nothing from a unique or foreign key. `rows` is a
+// SELECT giving the proposed rows with every column of the table under its own name;
+// true when every one passes `check`. CheckRows still checks the rows as written.
+Result<bool> PassesCheck(store::Transaction& txn, const Relation& relation, const std::optional<std::string>& check,
+                         Sql& rows) {
+  if (!check) return true;
+  rows.text = "SELECT count(*) FROM (" + rows.text + ") AS " + Quote(relation.name) + " WHERE NOT coalesce((" + *check +
+              "), 0)";
+  auto refused = txn.Query(rows.text, rows.params());
+  if (!refused) return std::move(refused).error();
+  return refused->rows[0][0].as_int() == 0;
+}
+
+// `write` is refused by the policies. PostgreSQL would still have run its BEFORE
+// triggers first, and their errors win ("You do not have permission to update this
+// field"); so the write runs once inside a savepoint, always undone, to see whether a
+// trigger refuses it. A constraint's error never shows: the policy refusal comes first.
+Error Refused(store::Transaction& txn, const Relation& relation, const Sql& write) {
+  if (!txn.ExecuteScript("SAVEPOINT tb_refused")) return RlsViolation(relation);
+  auto tried = txn.Query(write.text, write.params());
+  (void)txn.ExecuteScript("ROLLBACK TO tb_refused; RELEASE tb_refused");
+  if (!tried && tried.error().raised_by_trigger) return tried.error();
+  return RlsViolation(relation);
+}
+
 std::string RowidsJson(const store::Rows& rows) {
   std::string out = "[";
   for (size_t i = 0; i < rows.rows.size(); ++i) out += (i ? "," : "") + std::to_string(rows.rows[i][0].as_int());
@@ -858,11 +884,9 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
   auto using_update = context.policies->Using(relation.name, role, policy::Command::kUpdate);
   auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
 
-  auto txn = BeginFor(context, p->identity, store::Access::kWrite);
-  if (!txn) return Fail(txn.error(), p->signed_in);
-  store::Rows inserted, merged;
+  // Every row's values, column by column (absent: the default, or NULL unless missing=default).
+  std::vector<std::vector<std::pair<const CatalogColumn*, Value>>> all_values;
   for (const auto* o : objects) {
-    // The row's values, column by column (absent: the default, or NULL unless missing=default).
     std::vector<std::pair<const CatalogColumn*, Value>> values;
     for (const CatalogColumn* c : targets) {
       auto member = o->FindMember(c->name.c_str());
@@ -875,6 +899,33 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
       }
       values.emplace_back(c, std::move(v));
     }
+    all_values.push_back(std::move(values));
+  }
+
+  auto txn = BeginFor(context, p->identity, store::Access::kWrite);
+  if (!txn) return Fail(txn.error(), p->signed_in);
+  // Each proposed row as a one-row SELECT of every column (defaults where absent), for
+  // the INSERT check that PostgreSQL runs before the table's constraints.
+  const auto insert_check = context.policies->Check(relation.name, role, policy::Command::kInsert);
+  auto proposed_row = [&relation](const std::vector<std::pair<const CatalogColumn*, Value>>& values) {
+    Sql proposed;
+    proposed.text = "SELECT ";
+    for (size_t i = 0; i < relation.columns.size(); ++i) {
+      const CatalogColumn& c = relation.columns[i];
+      auto it = std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == &c; });
+      const std::string value = it != values.end() ? proposed.Bind(it->second)
+                                : c.has_default     ? "(" + c.default_sql + ")"
+                                                    : "NULL";
+      proposed.text += (i ? ", " : "") + value + " AS " + Quote(c.name);
+    }
+    return proposed;
+  };
+  store::Rows inserted, merged;
+  for (auto& values : all_values) {
+    Sql proposed = proposed_row(values);
+    auto passes = PassesCheck(**txn, relation, insert_check, proposed);
+    if (!passes) return Fail(passes.error(), p->signed_in);
+    const bool refused = !*passes;
     std::optional<int64_t> existing;
     if (!conflict.empty()) {
       Sql find;
@@ -894,6 +945,7 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
         if (!found->rows.empty()) existing = found->rows[0][0].as_int();
       }
     }
+    if (refused && existing && !merge) return Fail(RlsViolation(relation), p->signed_in);
     if (existing && !merge) continue;  // ignore-duplicates
     Sql sql;
     if (existing) {
@@ -928,6 +980,7 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
       sql.text = cols.empty() ? "INSERT INTO " + Quote(relation.name) + " DEFAULT VALUES RETURNING rowid"
                               : "INSERT INTO " + Quote(relation.name) + " (" + cols + ") VALUES (" + binds + ") RETURNING rowid";
     }
+    if (refused) return Fail(Refused(**txn, relation, sql), p->signed_in);
     auto row = (*txn)->Query(sql.text, sql.params());
     if (!row) return Fail(row.error(), p->signed_in);
     for (auto& r : row->rows) (existing ? merged : inserted).rows.push_back(std::move(r));
@@ -966,15 +1019,14 @@ http::Response UpdateRows(http::Request& request, const RestContext& context) {
   if (!body) return Fail(body.error(), p->signed_in);
   if (!body->IsObject()) return Fail(RestError("PGRST102", "Empty or invalid json"), p->signed_in);
   const std::string role = policy::RoleName(p->identity.role);
-  Sql sql;
-  std::string sets;
+  std::vector<std::pair<const CatalogColumn*, Value>> sets;
   for (const auto& m : body->GetObject()) {
     const std::string name(m.name.GetString(), m.name.GetStringLength());
     const CatalogColumn* c = relation.Column(name);
     if (c == nullptr) return Fail(UnknownBodyColumn(relation, name), p->signed_in);
     auto typed = ValueFromJson(*c, m.value);
     if (!typed) return Fail(typed.error(), p->signed_in);
-    sets += (sets.empty() ? "" : ", ") + Quote(name) + " = " + sql.Bind(std::move(*typed));
+    sets.emplace_back(c, std::move(*typed));
   }
   // An update sees only rows both its USING and the SELECT policies let through.
   auto using_update = context.policies->Using(relation.name, role, policy::Command::kUpdate);
@@ -984,17 +1036,48 @@ http::Response UpdateRows(http::Request& request, const RestContext& context) {
     policy = "(" + using_update.value_or("1") + ") AND (" + using_select.value_or("1") + ")";
   }
   if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
+  Sql sql;
   auto where = WhereSql(relation, p->query, {}, policy, sql);
   if (!where) return Fail(where.error(), p->signed_in);
   auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
-  store::Rows changed;
-  if (sets.empty()) {
-    sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
-  } else {
-    sql.text = "UPDATE " + Quote(relation.name) + " SET " + sets + " WHERE " + *where + " RETURNING rowid";
+  sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
+  auto targets = (*txn)->Query(sql.text, sql.params());
+  if (!targets) return Fail(targets.error(), p->signed_in);
+  const std::string target_ids = RowidsJson(*targets);
+  // Each row as the update would leave it must pass the UPDATE check before it is written.
+  const auto check = context.policies->Check(relation.name, role, policy::Command::kUpdate);
+  if (check && !sets.empty() && !targets->rows.empty()) {
+    Sql proposed;
+    proposed.text = "SELECT ";
+    for (size_t i = 0; i < relation.columns.size(); ++i) {
+      const CatalogColumn& c = relation.columns[i];
+      auto it = std::find_if(sets.begin(), sets.end(), [&](const auto& s) { return s.first == &c; });
+      proposed.text += (i ? ", " : "") + (it != sets.end() ? proposed.Bind(it->second) : Quote(c.name)) + " AS " + Quote(c.name);
+    }
+    proposed.text += " FROM " + Quote(relation.name) + " WHERE rowid IN (SELECT value FROM json_each(" +
+                     proposed.Bind(Value::Text(target_ids)) + "))";
+    auto passes = PassesCheck(**txn, relation, check, proposed);
+    if (!passes) return Fail(passes.error(), p->signed_in);
+    if (!*passes) {
+      Sql write;
+      std::string assignments;
+      for (auto& [c, v] : sets) assignments += (assignments.empty() ? "" : ", ") + Quote(c->name) + " = " + write.Bind(v);
+      write.text = "UPDATE " + Quote(relation.name) + " SET " + assignments + " WHERE rowid IN (SELECT value FROM json_each(" +
+                   write.Bind(Value::Text(target_ids)) + "))";
+      return Fail(Refused(**txn, relation, write), p->signed_in);
+    }
   }
-  auto updated = (*txn)->Query(sql.text, sql.params());
+  store::Rows empty;
+  Result<store::Rows> updated = sets.empty() ? Result<store::Rows>(*targets) : Result<store::Rows>(empty);
+  if (!sets.empty()) {
+    Sql write;
+    std::string assignments;
+    for (auto& [c, v] : sets) assignments += (assignments.empty() ? "" : ", ") + Quote(c->name) + " = " + write.Bind(v);
+    write.text = "UPDATE " + Quote(relation.name) + " SET " + assignments + " WHERE rowid IN (SELECT value FROM json_each(" +
+                 write.Bind(Value::Text(target_ids)) + ")) RETURNING rowid";
+    updated = (*txn)->Query(write.text, write.params());
+  }
   if (!updated) return Fail(updated.error(), p->signed_in);
   const std::string rowids = RowidsJson(*updated);
   if (Status s = CheckRows(**txn, relation, context.policies->Check(relation.name, role, policy::Command::kUpdate), rowids); !s) {

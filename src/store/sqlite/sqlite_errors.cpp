@@ -72,10 +72,13 @@ Error ErrorFromSqlite(int rc, std::string_view message, std::string_view sql) {
       return Make(ErrorCode::kConstraint, "23502",
                   "null value violates not-null constraint on " + std::string(subject), message,
                   sql);
-    case SQLITE_CONSTRAINT_TRIGGER:
+    case SQLITE_CONSTRAINT_TRIGGER: {
       // RAISE(ABORT, 'XXXXX: text') carries its own SQLSTATE.
-      if (CarriesSqlState(message)) return Raised(message, sql);
-      return Make(ErrorCode::kConstraint, "P0001", std::string(message), message, sql);
+      Error e = CarriesSqlState(message) ? Raised(message, sql)
+                                         : Make(ErrorCode::kConstraint, "P0001", std::string(message), message, sql);
+      e.raised_by_trigger = true;
+      return e;
+    }
     default: break;
   }
   switch (rc & 0xff) {
