@@ -737,6 +737,26 @@ std::string RowidsJson(const store::Rows& rows) {
   return out + "]";
 }
 
+// The rows an update or delete may touch: both its own policies and the SELECT ones must
+// let a row through, as in PostgreSQL.
+std::optional<std::string> WritePolicy(const RestContext& context, const std::string& table, const std::string& role,
+                                       policy::Command command) {
+  const auto own = context.policies->Using(table, role, command);
+  const auto select = context.policies->Using(table, role, policy::Command::kSelect);
+  if (!own && !select) return std::nullopt;
+  return "(" + own.value_or("1") + ") AND (" + select.value_or("1") + ")";
+}
+
+// The written rows for Prefer: return=representation (see Representation); nullopt
+// when the request did not ask for them.
+Result<std::optional<store::Rows>> Returned(store::Transaction& txn, const RestContext& context, const Prepared& p,
+                                            const std::string& rowids, size_t expected, std::vector<OutputColumn>& columns) {
+  if (p.prefer.representation != q::ReturnPreference::kRepresentation) return std::optional<store::Rows>();
+  auto shown = Representation(txn, context, p, rowids, expected, columns);
+  if (!shown) return std::move(shown).error();
+  return std::optional<store::Rows>(std::move(*shown));
+}
+
 // The response to a write, per Prefer: return=…
 http::Response WriteResponse(int status_with_body, const Prepared& p, const store::Rows* rows,
                              const std::vector<OutputColumn>& columns, bool single) {
@@ -752,6 +772,15 @@ http::Response WriteResponse(int status_with_body, const Prepared& p, const stor
   if (single) r.SetHeader("Content-Type", std::string(kObjectMediaType) + "; charset=utf-8");
   r.SetHeader("Content-Range", "*/*");
   return r;
+}
+
+// Commits (unless Prefer: tx=rollback) and answers a write.
+http::Response Conclude(store::Transaction& txn, const Prepared& p, const std::optional<store::Rows>& rows,
+                        const std::vector<OutputColumn>& columns, int status, bool single) {
+  if (p.prefer.tx != q::TxPreference::kRollback) {
+    if (Status s = txn.Commit(); !s) return Fail(s.error(), p.signed_in);
+  }
+  return WriteResponse(status, p, rows ? &*rows : nullptr, columns, single);
 }
 
 Error ReadOnlyRelation(const Relation& relation) {
@@ -997,17 +1026,10 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
   }
   for (auto& r : merged.rows) inserted.rows.push_back(std::move(r));
   const std::string rowids = RowidsJson(inserted);
-  std::optional<store::Rows> rows;
   std::vector<OutputColumn> columns;
-  if (p->prefer.representation == q::ReturnPreference::kRepresentation) {
-    auto shown = Representation(**txn, context, *p, rowids, inserted.rows.size(), columns);
-    if (!shown) return Fail(shown.error(), p->signed_in);
-    rows = std::move(*shown);
-  }
-  if (p->prefer.tx != q::TxPreference::kRollback) {
-    if (Status s = (*txn)->Commit(); !s) return Fail(s.error(), p->signed_in);
-  }
-  return WriteResponse(201, *p, rows ? &*rows : nullptr, columns, WantsObject(request));
+  auto rows = Returned(**txn, context, *p, rowids, inserted.rows.size(), columns);
+  if (!rows) return Fail(rows.error(), p->signed_in);
+  return Conclude(**txn, *p, *rows, columns, 201, WantsObject(request));
 }
 
 http::Response UpdateRows(http::Request& request, const RestContext& context) {
@@ -1029,12 +1051,7 @@ http::Response UpdateRows(http::Request& request, const RestContext& context) {
     sets.emplace_back(c, std::move(*typed));
   }
   // An update sees only rows both its USING and the SELECT policies let through.
-  auto using_update = context.policies->Using(relation.name, role, policy::Command::kUpdate);
-  auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
-  std::optional<std::string> policy;
-  if (using_update || using_select) {
-    policy = "(" + using_update.value_or("1") + ") AND (" + using_select.value_or("1") + ")";
-  }
+  const auto policy = WritePolicy(context, relation.name, role, policy::Command::kUpdate);
   if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
   Sql sql;
   auto where = WhereSql(relation, p->query, {}, policy, sql);
@@ -1083,17 +1100,10 @@ http::Response UpdateRows(http::Request& request, const RestContext& context) {
   if (Status s = CheckRows(**txn, relation, context.policies->Check(relation.name, role, policy::Command::kUpdate), rowids); !s) {
     return Fail(s.error(), p->signed_in);
   }
-  std::optional<store::Rows> rows;
   std::vector<OutputColumn> columns;
-  if (p->prefer.representation == q::ReturnPreference::kRepresentation) {
-    auto shown = Representation(**txn, context, *p, rowids, updated->rows.size(), columns);
-    if (!shown) return Fail(shown.error(), p->signed_in);
-    rows = std::move(*shown);
-  }
-  if (p->prefer.tx != q::TxPreference::kRollback) {
-    if (Status s = (*txn)->Commit(); !s) return Fail(s.error(), p->signed_in);
-  }
-  return WriteResponse(200, *p, rows ? &*rows : nullptr, columns, WantsObject(request));
+  auto rows = Returned(**txn, context, *p, rowids, updated->rows.size(), columns);
+  if (!rows) return Fail(rows.error(), p->signed_in);
+  return Conclude(**txn, *p, *rows, columns, 200, WantsObject(request));
 }
 
 http::Response DeleteRows(http::Request& request, const RestContext& context) {
@@ -1102,12 +1112,7 @@ http::Response DeleteRows(http::Request& request, const RestContext& context) {
   const Relation& relation = *p->relation;
   if (relation.is_view) return Fail(ReadOnlyRelation(relation), p->signed_in);
   const std::string role = policy::RoleName(p->identity.role);
-  auto using_delete = context.policies->Using(relation.name, role, policy::Command::kDelete);
-  auto using_select = context.policies->Using(relation.name, role, policy::Command::kSelect);
-  std::optional<std::string> policy;
-  if (using_delete || using_select) {
-    policy = "(" + using_delete.value_or("1") + ") AND (" + using_select.value_or("1") + ")";
-  }
+  const auto policy = WritePolicy(context, relation.name, role, policy::Command::kDelete);
   Sql sql;
   if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
   auto where = WhereSql(relation, p->query, {}, policy, sql);
@@ -1118,20 +1123,13 @@ http::Response DeleteRows(http::Request& request, const RestContext& context) {
   auto doomed = (*txn)->Query(sql.text, sql.params());
   if (!doomed) return Fail(doomed.error(), p->signed_in);
   const std::string rowids = RowidsJson(*doomed);
-  std::optional<store::Rows> rows;
   std::vector<OutputColumn> columns;
-  if (p->prefer.representation == q::ReturnPreference::kRepresentation) {
-    auto shown = Representation(**txn, context, *p, rowids, doomed->rows.size(), columns);
-    if (!shown) return Fail(shown.error(), p->signed_in);
-    rows = std::move(*shown);
-  }
+  auto rows = Returned(**txn, context, *p, rowids, doomed->rows.size(), columns);
+  if (!rows) return Fail(rows.error(), p->signed_in);
   const Value params[] = {Value::Text(rowids)};
   auto deleted = (*txn)->Execute("DELETE FROM " + Quote(relation.name) + " WHERE rowid IN (SELECT value FROM json_each($1))", params);
   if (!deleted) return Fail(deleted.error(), p->signed_in);
-  if (p->prefer.tx != q::TxPreference::kRollback) {
-    if (Status s = (*txn)->Commit(); !s) return Fail(s.error(), p->signed_in);
-  }
-  return WriteResponse(200, *p, rows ? &*rows : nullptr, columns, WantsObject(request));
+  return Conclude(**txn, *p, *rows, columns, 200, WantsObject(request));
 }
 
 }  // namespace tb::api::rest
