@@ -6,23 +6,15 @@
 
 namespace tb::migrate {
 
-namespace {
-
-constexpr std::string_view kCreateTable =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer PRIMARY KEY,"
-    " name text NOT NULL,"
-    " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT (now()))";
-
-}  // namespace
-
 Result<std::vector<Migrator::Applied>> Migrator::ReadApplied() {
   auto txn = store_.Begin(store::Access::kWrite);
   if (!txn) return std::move(txn).error();
-  if (auto created = (*txn)->Execute(kCreateTable); !created) return std::move(created).error();
-  auto rows = (*txn)->Query(
-      "SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version");
+  const std::string& table = options_.history_table;
+  auto created = (*txn)->Execute("CREATE TABLE IF NOT EXISTS " + table +
+                                 " (version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+                                 " applied_at timestamptz NOT NULL DEFAULT (now()))");
+  if (!created) return std::move(created).error();
+  auto rows = (*txn)->Query("SELECT version, name, checksum, applied_at FROM " + table + " ORDER BY version");
   if (!rows) return std::move(rows).error();
   if (tb::Status s = (*txn)->Commit(); !s) return std::move(s).error();
   std::vector<Applied> applied;
@@ -40,12 +32,12 @@ tb::Status Migrator::CheckApplied(const std::vector<Applied>& applied) const {
     const auto it = known.find(a.version);
     if (it == known.end()) {
       return Error::Make(ErrorCode::kFailedPrecondition,
-                         "the database has migration " + std::to_string(a.version) + " (" +
-                             a.name + ") which this build does not know; use a newer tenantbase");
+                         "the database has " + options_.label + " " + std::to_string(a.version) + " (" +
+                             a.name + ") which this build does not know; " + options_.missing_hint);
     }
     if (it->second->checksum != a.checksum) {
       return Error::Make(ErrorCode::kFailedPrecondition,
-                         "migration " + it->second->file_name +
+                         options_.label + " " + it->second->file_name +
                              " was changed after it was applied; restore the original file "
                              "(applied checksum " + a.checksum.substr(0, 12) + ", file checksum " +
                              it->second->checksum.substr(0, 12) + ")");
@@ -67,26 +59,28 @@ Result<int> Migrator::Apply() {
     if (m.version < current) {
       // Applying it now would run it after newer steps it may not expect.
       return Error::Make(ErrorCode::kFailedPrecondition,
-                         "migration " + m.file_name + " is older than the applied version " +
+                         options_.label + " " + m.file_name + " is older than the applied version " +
                              std::to_string(current) + " but was never applied; renumber it");
     }
     auto txn = store_.Begin(store::Access::kWrite);
     if (!txn) return std::move(txn).error();
     store::Transaction& step = **txn;
-    tb::Status s = hook_ ? step.ExecuteScript(m.sql, [&](std::string_view statement) { return hook_(step, statement); })
-                         : step.ExecuteScript(m.sql);
+    const StatementHook& hook = options_.hook;
+    tb::Status s = options_.run ? options_.run(step, m)
+                   : hook       ? step.ExecuteScript(m.sql, [&](std::string_view statement) { return hook(step, statement); })
+                                : step.ExecuteScript(m.sql);
     if (!s) {
       Error e = std::move(s).error();
-      e.message = "migration " + m.file_name + " failed: " + e.message;
+      e.message = options_.label + " " + m.file_name + " failed: " + e.message;
       return e;
     }
     const store::Value params[] = {store::Value::Int(m.version), store::Value::Text(m.name),
                                    store::Value::Text(m.checksum)};
     auto recorded = (*txn)->Execute(
-        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", params);
+        "INSERT INTO " + options_.history_table + " (version, name, checksum) VALUES ($1, $2, $3)", params);
     if (!recorded) return std::move(recorded).error();
     if (tb::Status s = (*txn)->Commit(); !s) return std::move(s).error();
-    spdlog::info("applied migration {}", m.file_name);
+    spdlog::info("applied {} {}", options_.label, m.file_name);
     ++count;
   }
   if (count > 0) {

@@ -1,8 +1,9 @@
 // store/migrate/migrator.h
 //
 // Applies migrations in version order, each in its own write transaction together with
-// its row in `schema_migrations` (version, name, checksum, applied_at), so a migration is
-// either wholly applied and recorded or not at all. Before applying anything it checks
+// its row in the history table (version, name, checksum, applied_at; `schema_migrations`
+// for the core, `app_schema_migrations` for an app's own), so a migration is either wholly
+// applied and recorded or not at all. Before applying anything it checks
 // that every applied migration still has the same text (checksum): a changed file means
 // the database no longer matches the code, and the server must not start on it.
 //
@@ -32,11 +33,30 @@ struct MigrationStatus {
 // SQLite, which has no such statements). Runs inside the migration's transaction.
 using StatementHook = std::function<Result<bool>(store::Transaction& txn, std::string_view statement)>;
 
+// Runs one migration's whole script inside its transaction (an app's PostgreSQL migrations
+// on SQLite, say); its error message should name the file and line.
+using ScriptRunner = std::function<tb::Status(store::Transaction& txn, const Migration& migration)>;
+
+struct MigratorOptions {
+  // Where applied versions are recorded. REQUIRES: a plain identifier.
+  std::string history_table = "schema_migrations";
+  // How messages name one step: "migration", "app migration".
+  std::string label = "migration";
+  // What to do about an applied version this list does not have.
+  std::string missing_hint = "use a newer tenantbase";
+  StatementHook hook;  // offered each statement when `run` is not set
+  ScriptRunner run;    // when set, runs each migration instead of the store's ExecuteScript
+};
+
 class Migrator {
  public:
   // `migrations` REQUIRES: sorted by version, versions unique (as the loaders return them).
   Migrator(store::Store& store, std::vector<Migration> migrations, StatementHook hook = nullptr)
-      : store_(store), migrations_(std::move(migrations)), hook_(std::move(hook)) {}
+      : store_(store), migrations_(std::move(migrations)) {
+    options_.hook = std::move(hook);
+  }
+  Migrator(store::Store& store, std::vector<Migration> migrations, MigratorOptions options)
+      : store_(store), migrations_(std::move(migrations)), options_(std::move(options)) {}
 
   // Applies every pending migration; returns how many were applied.
   // Fails with kFailedPrecondition when an applied migration's checksum differs from its
@@ -62,7 +82,7 @@ class Migrator {
 
   store::Store& store_;
   const std::vector<Migration> migrations_;
-  const StatementHook hook_;
+  MigratorOptions options_;
 };
 
 }  // namespace tb::migrate

@@ -121,6 +121,43 @@ TEST_F(MigratorTest, StatusListsAppliedAndPending) {
   EXPECT_FALSE((*status)[1].applied_at.empty());
 }
 
+TEST_F(MigratorTest, ASecondHistoryRunsItsOwnListThroughItsRunner) {
+  ASSERT_TRUE(Apply().ok());
+  auto app = MakeMigration("0001_app.sql", "ignored by the runner");
+  ASSERT_TRUE(app.ok());
+  std::vector<std::string> ran;
+  MigratorOptions options;
+  options.history_table = "app_history";
+  options.label = "app migration";
+  options.run = [&](store::Transaction& txn, const Migration& m) -> tb::Status {
+    ran.push_back(m.file_name);
+    auto done = txn.Execute("CREATE TABLE from_app (x integer)");
+    if (!done) return std::move(done).error();
+    return Ok();
+  };
+  auto applied = Migrator(*store_, {*app}, options).Apply();
+  ASSERT_TRUE(applied.ok()) << Describe(applied.error());
+  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(ran, std::vector<std::string>{"0001_app.sql"});
+  auto again = Migrator(*store_, {*app}, options).Apply();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+  auto txn = store_->Begin(store::Access::kRead);
+  auto rows = (*txn)->Query("SELECT (SELECT count(*) FROM app_history), (SELECT count(*) FROM schema_migrations)");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0][0].as_int(), 1);
+  EXPECT_EQ(rows->rows[0][1].as_int(), 2);  // the core history is untouched
+  txn->reset();
+
+  options.run = [](store::Transaction&, const Migration&) -> tb::Status {
+    return Error::Make(ErrorCode::kInvalidArgument, "refused (0002_bad.sql:3)");
+  };
+  auto bad = MakeMigration("0002_bad.sql", "x");
+  auto failed = Migrator(*store_, {*app, *bad}, options).Apply();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message, "app migration 0002_bad.sql failed: refused (0002_bad.sql:3)");
+}
+
 TEST(MigrationFiles, BadNamesAreRefused) {
   EXPECT_FALSE(MakeMigration("first.sql", "").ok());
   EXPECT_FALSE(MakeMigration("0000_zero.sql", "").ok());
