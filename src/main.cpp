@@ -43,6 +43,12 @@ int RunMigrate(const tb::app::Config& config, bool status_only) {
     std::printf("%04d  %-20s  %s\n", m.version, m.name.c_str(),
                 m.applied ? ("applied " + m.applied_at).c_str() : "pending");
   }
+  auto app_status = (*app)->AppMigrationStatus();
+  if (!app_status) return Fail(app_status.error().message);
+  for (const auto& m : *app_status) {
+    std::printf("app/%04d  %-20s  %s\n", m.version, m.name.c_str(),
+                m.applied ? ("applied " + m.applied_at).c_str() : "pending");
+  }
   return 0;
 }
 
@@ -84,6 +90,9 @@ int main(int argc, char** argv) {
   cli.add_option("--database", config.database_url,
                  "Database URL: postgres://… or sqlite://PATH (default: SQLite in the data directory)")
       ->envname("TENANTBASE_DATABASE_URL");
+  cli.add_option("--migrations", config.migrations_dir,
+                 "The app's own migrations (NNNN_name.sql in PostgreSQL's SQL; default: DATA/migrations)")
+      ->envname("TENANTBASE_MIGRATIONS");
   cli.add_option("--log-level", log_level, "debug, info, warn, error or off")
       ->envname("TENANTBASE_LOG_LEVEL")
       ->capture_default_str();

@@ -16,6 +16,7 @@
 #include "crypto/jwt.h"
 #include "crypto/password.h"
 #include "http/server.h"
+#include "policy/app_migrations.h"
 #include "policy/helpers.h"
 #include "policy/policy_set.h"
 #include "store/sqlite/sqlite_store.h"
@@ -96,14 +97,47 @@ Result<migrate::Migrator> App::MakeMigrator() {
   return migrate::Migrator(*store_, std::move(*migrations), std::move(hook));
 }
 
+Result<migrate::Migrator> App::MakeAppMigrator() {
+  const std::string dir = AppMigrationsDir(config_);
+  std::error_code ec;
+  if (!config_.migrations_dir.empty() && !std::filesystem::is_directory(dir, ec)) {
+    return Error::Make(ErrorCode::kInvalidArgument, "--migrations " + dir + " is not a directory");
+  }
+  auto migrations = migrate::MigrationsFromDirectory(dir);
+  if (!migrations) return std::move(migrations).error();
+  migrate::MigratorOptions options;
+  options.history_table = "kit_app_migrations";
+  options.label = "app migration";
+  options.missing_hint = "restore its file in " + dir;
+  // On SQLite the app's PostgreSQL SQL is translated statement by statement.
+  if (store_->dialect() == "sqlite") {
+    options.run = [](store::Transaction& txn, const migrate::Migration& m) {
+      return policy::RunPostgresMigration(txn, m.sql, m.file_name);
+    };
+  }
+  return migrate::Migrator(*store_, std::move(*migrations), std::move(options));
+}
+
 Result<int> App::Migrate() {
   auto migrator = MakeMigrator();
   if (!migrator) return std::move(migrator).error();
-  return migrator->Apply();
+  auto core = migrator->Apply();
+  if (!core) return std::move(core).error();
+  auto app_migrator = MakeAppMigrator();
+  if (!app_migrator) return std::move(app_migrator).error();
+  auto app = app_migrator->Apply();
+  if (!app) return std::move(app).error();
+  return *core + *app;
 }
 
 Result<std::vector<migrate::MigrationStatus>> App::MigrationStatus() {
   auto migrator = MakeMigrator();
+  if (!migrator) return std::move(migrator).error();
+  return migrator->Status();
+}
+
+Result<std::vector<migrate::MigrationStatus>> App::AppMigrationStatus() {
+  auto migrator = MakeAppMigrator();
   if (!migrator) return std::move(migrator).error();
   return migrator->Status();
 }
@@ -135,9 +169,10 @@ Result<std::string> App::CreateUser(const std::string& email, const std::string&
 }
 
 Status App::Serve() {
+  // Core migrations, then the app's; the catalog and policies below see both.
+  if (auto applied = Migrate(); !applied) return std::move(applied).error();
   auto migrator = MakeMigrator();
   if (!migrator) return std::move(migrator).error();
-  if (auto applied = migrator->Apply(); !applied) return std::move(applied).error();
   auto version = migrator->CurrentVersion();
   if (!version) return std::move(version).error();
 

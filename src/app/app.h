@@ -34,9 +34,13 @@ class App {
   static Result<std::unique_ptr<App>> Open(const Config& config);
   ~App();
 
-  // Applies pending core migrations; returns how many. Refuses a tampered database.
+  // Applies pending core migrations, then the app's own (AppMigrationsDir(config), written
+  // in PostgreSQL's SQL, see policy/app_migrations.h); returns how many in all. Refuses a
+  // tampered database; an app migration's error names its file and line.
   Result<int> Migrate();
+  // Every core migration, then every app migration, applied or pending.
   Result<std::vector<migrate::MigrationStatus>> MigrationStatus();
+  Result<std::vector<migrate::MigrationStatus>> AppMigrationStatus();
   Keys keys() const { return MakeKeys(jwt_secret_); }
 
   // `tenantbase admin create-user`: checks the input, migrates, then creates a user (and
@@ -53,6 +57,7 @@ class App {
  private:
   App(Config config, std::string jwt_secret, std::unique_ptr<store::Store> store);
   Result<migrate::Migrator> MakeMigrator();
+  Result<migrate::Migrator> MakeAppMigrator();
 
   const Config config_;
   const std::string jwt_secret_;

@@ -22,6 +22,11 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   return HostPort{std::string(host), static_cast<uint16_t>(port)};
 }
 
+std::string AppMigrationsDir(const Config& config) {
+  if (!config.migrations_dir.empty()) return config.migrations_dir;
+  return (std::filesystem::path(config.data_dir) / "migrations").string();
+}
+
 Result<std::string> SqlitePath(const Config& config) {
   const std::string& url = config.database_url;
   if (url.empty()) return (std::filesystem::path(config.data_dir) / "tenantbase.db").string();

@@ -20,6 +20,7 @@ struct Config {
   std::string http = "127.0.0.1:54321";  // --http / TENANTBASE_HTTP
   std::string data_dir = "./tenantbase-data";  // --data / TENANTBASE_DATA
   std::string database_url;              // --database / TENANTBASE_DATABASE_URL; "" = SQLite in data dir
+  std::string migrations_dir;            // --migrations / TENANTBASE_MIGRATIONS; "" = DATA/migrations
   int threads = 0;                       // --threads / TENANTBASE_THREADS; 0 = one per core
   std::string jwt_secret;                // TENANTBASE_JWT_SECRET; "" = generated, kept in data dir
   std::size_t max_body_bytes = 1024 * 1024;  // --max-body-bytes / TENANTBASE_MAX_BODY_BYTES
@@ -49,6 +50,9 @@ struct HostPort {
 
 // Parses "HOST:PORT", "[v6]:PORT" or ":PORT" (host 127.0.0.1). Fails with kInvalidArgument.
 Result<HostPort> ParseHostPort(std::string_view text);
+
+// The directory of the app's own migrations: --migrations, else DATA/migrations.
+std::string AppMigrationsDir(const Config& config);
 
 // Where the SQLite database lives for `config`: "" when the URL selects another backend.
 // Fails (kInvalidArgument) for a URL no backend understands, and says that PostgreSQL
