@@ -20,10 +20,12 @@ struct Membership {
   std::unordered_set<std::string> permissions;
 };
 
-// What one transaction has learnt about its caller; parts load on first use.
+// What one transaction has learnt about its caller, account by account as policies ask:
+// one indexed query per distinct account, never one per row (a user may belong to
+// thousands of accounts, so they are not all loaded up front).
 struct CallerFacts {
-  std::optional<std::unordered_map<std::string, Membership>> memberships;  // by account id
-  std::optional<std::unordered_set<std::string>> owned;  // accounts they are primary owner of
+  std::unordered_map<std::string, std::optional<Membership>> memberships;  // nullopt: not a member
+  std::unordered_map<std::string, bool> owned;  // is the caller the account's primary owner
   std::optional<bool> super_admin_row;
   std::optional<std::string> aal;
   std::optional<std::unordered_set<std::string>> known_permissions;  // app_permissions values
@@ -53,43 +55,51 @@ std::string Text(const Value& v) {
 
 const std::string& Caller(CallContext& c) { return c.request().user_id; }
 
-Result<const std::unordered_map<std::string, Membership>*> Memberships(CallContext& c) {
+Result<bool> Exists(CallContext& c, std::string_view sql, std::span<const Value> params);
+
+// The caller's membership of `account_id`, or null when they have none.
+Result<const Membership*> MembershipOf(CallContext& c, const std::string& account_id) {
   CallerFacts& facts = FactsOf(c);
-  if (!facts.memberships) {
-    std::unordered_map<std::string, Membership> loaded;
-    if (!Caller(c).empty()) {
-      const Value params[] = {Value::Text(Caller(c))};
+  auto it = facts.memberships.find(account_id);
+  if (it == facts.memberships.end()) {
+    std::optional<Membership> found;
+    if (!Caller(c).empty() && !account_id.empty()) {
+      const Value params[] = {Value::Text(Caller(c)), Value::Text(account_id)};
       auto rows = c.Query(
-          "SELECT m.account_id, m.account_role, r.hierarchy_level, rp.permission "
+          "SELECT m.account_role, r.hierarchy_level, rp.permission "
           "FROM accounts_memberships m JOIN roles r ON r.name = m.account_role "
-          "LEFT JOIN role_permissions rp ON rp.role = m.account_role WHERE m.user_id = $1",
+          "LEFT JOIN role_permissions rp ON rp.role = m.account_role WHERE m.user_id = $1 AND m.account_id = $2",
           params);
       if (!rows) return std::move(rows).error();
       for (const auto& row : rows->rows) {
-        Membership& m = loaded[row[0].as_text()];
-        m.role = row[1].as_text();
-        m.hierarchy_level = row[2].kind() == Value::Kind::kInt ? static_cast<double>(row[2].as_int()) : row[2].as_real();
-        if (!IsNull(row[3])) m.permissions.insert(row[3].as_text());
+        if (!found) {
+          found.emplace();
+          found->role = row[0].as_text();
+          found->hierarchy_level =
+              row[1].kind() == Value::Kind::kInt ? static_cast<double>(row[1].as_int()) : row[1].as_real();
+        }
+        if (!IsNull(row[2])) found->permissions.insert(row[2].as_text());
       }
     }
-    facts.memberships = std::move(loaded);
+    it = facts.memberships.emplace(account_id, std::move(found)).first;
   }
-  return &*facts.memberships;
+  return it->second ? &*it->second : nullptr;
 }
 
-Result<const std::unordered_set<std::string>*> Owned(CallContext& c) {
+Result<bool> OwnsAccount(CallContext& c, const std::string& account_id) {
   CallerFacts& facts = FactsOf(c);
-  if (!facts.owned) {
-    std::unordered_set<std::string> loaded;
-    if (!Caller(c).empty()) {
-      const Value params[] = {Value::Text(Caller(c))};
-      auto rows = c.Query("SELECT id FROM accounts WHERE primary_owner_user_id = $1", params);
-      if (!rows) return std::move(rows).error();
-      for (const auto& row : rows->rows) loaded.insert(row[0].as_text());
+  auto it = facts.owned.find(account_id);
+  if (it == facts.owned.end()) {
+    bool owns = false;
+    if (!Caller(c).empty() && !account_id.empty()) {
+      const Value params[] = {Value::Text(account_id), Value::Text(Caller(c))};
+      auto found = Exists(c, "SELECT 1 FROM accounts WHERE id = $1 AND primary_owner_user_id = $2", params);
+      if (!found) return std::move(found).error();
+      owns = *found;
     }
-    facts.owned = std::move(loaded);
+    it = facts.owned.emplace(account_id, owns).first;
   }
-  return &*facts.owned;
+  return it->second;
 }
 
 const std::string& Aal(CallContext& c) {
@@ -133,18 +143,13 @@ Result<bool> Exists(CallContext& c, std::string_view sql, std::span<const Value>
 
 // ---- the helpers ----------------------------------------------------------------------
 
-Result<bool> IsAccountOwner(CallContext& c, const Value& account_id) {
-  auto owned = Owned(c);
-  if (!owned) return std::move(owned).error();
-  return (*owned)->count(Text(account_id)) > 0;
-}
+Result<bool> IsAccountOwner(CallContext& c, const Value& account_id) { return OwnsAccount(c, Text(account_id)); }
 
 Result<bool> HasRoleOnAccount(CallContext& c, const Value& account_id, const Value& role) {
-  auto memberships = Memberships(c);
-  if (!memberships) return std::move(memberships).error();
-  auto it = (*memberships)->find(Text(account_id));
-  if (it == (*memberships)->end()) return false;
-  return IsNull(role) || it->second.role == Text(role);
+  auto membership = MembershipOf(c, Text(account_id));
+  if (!membership) return std::move(membership).error();
+  if (*membership == nullptr) return false;
+  return IsNull(role) || (*membership)->role == Text(role);
 }
 
 Result<bool> IsTeamMember(CallContext& c, const Value& account_id, const Value& user_id) {
@@ -159,10 +164,9 @@ Result<bool> HasPermission(CallContext& c, const Value& user_id, const Value& ac
   if (IsNull(user_id) || IsNull(account_id) || IsNull(permission)) return false;
   const std::string name = Text(permission);
   if (Text(user_id) == Caller(c)) {
-    auto memberships = Memberships(c);
-    if (!memberships) return std::move(memberships).error();
-    auto it = (*memberships)->find(Text(account_id));
-    if (it != (*memberships)->end() && it->second.permissions.count(name)) return true;
+    auto membership = MembershipOf(c, Text(account_id));
+    if (!membership) return std::move(membership).error();
+    if (*membership != nullptr && (*membership)->permissions.count(name)) return true;
     if (Status s = CheckPermissionName(c, name); !s) return std::move(s).error();
     return false;
   }
@@ -189,11 +193,10 @@ Result<bool> CanActionAccountMember(CallContext& c, const Value& account_id, con
   if (primary_owner == Caller(c)) return true;
   if (primary_owner == Text(target_user_id) || IsNull(row[1])) return false;
   const double target_level = row[1].kind() == Value::Kind::kInt ? static_cast<double>(row[1].as_int()) : row[1].as_real();
-  auto memberships = Memberships(c);
-  if (!memberships) return std::move(memberships).error();
-  auto mine = (*memberships)->find(Text(account_id));
-  if (mine == (*memberships)->end()) return false;
-  return mine->second.hierarchy_level < target_level;
+  auto mine = MembershipOf(c, Text(account_id));
+  if (!mine) return std::move(mine).error();
+  if (*mine == nullptr) return false;
+  return (*mine)->hierarchy_level < target_level;
 }
 
 Result<bool> IsSuperAdmin(CallContext& c) {

@@ -17,9 +17,10 @@
 //   has_active_subscription(account_id)
 //   has_feature_access(target_account_id, feature_name)
 //
-// The caller's memberships, permissions, owned accounts and super-admin row are loaded
-// once per transaction (the store's memo, emptied by any write), so a policy over N rows
-// costs one lookup per row in memory, not one query per row.
+// What a transaction learns about its caller (their membership, role and permissions on an
+// account, whether they own it, their super-admin row) is kept for the transaction (the
+// store's memo, emptied by any write): one indexed query per distinct account a statement
+// touches, never one per row, and nothing loaded that the statement does not ask about.
 #pragma once
 
 #include <string>
