@@ -1,13 +1,19 @@
-// POST|GET /rest/v1/rpc/{function}: the seed's helper functions (policy/helpers.h) as
-// PostgREST calls functions — arguments matched by name, from the JSON body (POST) or
-// the query string (GET); the scalar result as JSON.
+// POST|GET /rest/v1/rpc/{function}: the seed's helper functions (policy/helpers.h) and its
+// workflows (domain/accounts/…) as PostgREST calls functions — arguments matched by name,
+// from the JSON body (POST) or the query string (GET); a scalar, one row (an object) or a
+// set of rows (an array, paged by limit/offset) as JSON.
 
 #include <algorithm>
+#include <charconv>
+#include <functional>
+#include <span>
 
 #include "api/json.h"
 #include "api/rest/rest_error.h"
 #include "api/rest/rest_handlers.h"
+#include "api/rest/values.h"
 #include "base/strings.h"
+#include "domain/accounts/team_accounts.h"
 #include "policy/helpers.h"
 
 namespace tb::api::rest {
@@ -57,6 +63,77 @@ Result<Value> ArgumentValue(const policy::HelperParameter& p, const rapidjson::V
   return Value::Text(std::move(text));
 }
 
+// A workflow of the seed callable as RPC: it checks the caller's rights itself, then acts
+// in the transaction it is given.
+struct Workflow {
+  std::string name;
+  std::vector<policy::HelperParameter> parameters;
+  store::Access access = store::Access::kRead;
+  bool returns_set = true;  // an array of rows; else one row as an object (or null)
+  std::function<Result<store::Rows>(store::Transaction&, const policy::Identity&, std::span<const Value>,
+                                    const accounts::Page&)>
+      call;
+};
+
+const std::vector<Workflow>& Workflows() {
+  static const std::vector<Workflow> workflows = {
+      {"create_team_account", {{"account_name", "text"}}, store::Access::kWrite, false,
+       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
+         return accounts::CreateTeamAccount(txn, who.user_id, a[0].as_text());
+       }},
+      {"team_account_workspace", {{"account_slug", "text"}}, store::Access::kRead, true,
+       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
+         return accounts::TeamAccountWorkspace(txn, who.user_id, a[0].as_text());
+       }},
+      {"get_account_members", {{"account_slug", "text"}}, store::Access::kRead, true,
+       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page& page) {
+         return accounts::AccountMembers(txn, who.user_id, a[0].as_text(), page);
+       }},
+  };
+  return workflows;
+}
+
+const Workflow* FindWorkflow(std::string_view name) {
+  for (const Workflow& w : Workflows()) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+std::string RowsJson(const store::Rows& rows, bool as_set) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  if (as_set) w.StartArray();
+  for (const auto& row : rows.rows) {
+    w.StartObject();
+    for (size_t i = 0; i < rows.columns.size(); ++i) {
+      WriteString(w, rows.columns[i].name);
+      WriteValue(w, rows.columns[i].type, row[i]);
+    }
+    w.EndObject();
+    if (!as_set) break;
+  }
+  if (as_set) w.EndArray();
+  if (!as_set && rows.rows.empty()) return "null";
+  return buffer.GetString();
+}
+
+// `limit` and `offset` of the query string (supabase-js `.range()` on an RPC).
+Result<accounts::Page> PageOf(const std::vector<std::pair<std::string, std::string>>& params) {
+  accounts::Page page;
+  for (const auto& [key, value] : params) {
+    if (key != "limit" && key != "offset") continue;
+    int64_t n = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    if (ec != std::errc() || end != value.data() + value.size() || n < 0) {
+      return RestError("PGRST100", "\"" + value + "\" is not a valid " + key);
+    }
+    if (key == "limit") page.limit = n;
+    if (key == "offset") page.offset = n;
+  }
+  return page;
+}
+
 }  // namespace
 
 http::Response CallFunction(http::Request& request, const RestContext& context) {
@@ -66,6 +143,10 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
   const std::string name(request.PathParam("function"));
 
   // The arguments, by name.
+  auto params = QueryPairs(request);
+  if (!params) return ErrorResponse(params.error(), signed_in);
+  auto page = PageOf(*params);
+  if (!page) return ErrorResponse(page.error(), signed_in);
   rapidjson::Document args;
   args.SetObject();
   if (request.method == "POST") {
@@ -73,9 +154,8 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
     if (!body) return ErrorResponse(RestError("PGRST102", "Empty or invalid json"), signed_in);
     args = std::move(*body);
   } else {
-    auto params = QueryPairs(request);
-    if (!params) return ErrorResponse(params.error(), signed_in);
     for (const auto& [key, value] : *params) {
+      if (key == "limit" || key == "offset") continue;
       args.AddMember(rapidjson::Value(key.c_str(), args.GetAllocator()),
                      rapidjson::Value(value.c_str(), args.GetAllocator()), args.GetAllocator());
     }
@@ -84,15 +164,17 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
   for (const auto& m : args.GetObject()) given.emplace_back(m.name.GetString(), m.name.GetStringLength());
 
   const policy::Helper* helper = policy::FindHelper(name);
-  if (helper == nullptr) return ErrorResponse(NoSuchFunction(name, given), signed_in);
+  const Workflow* workflow = helper ? nullptr : FindWorkflow(name);
+  if (helper == nullptr && workflow == nullptr) return ErrorResponse(NoSuchFunction(name, given), signed_in);
+  const std::vector<policy::HelperParameter>& parameters = helper ? helper->parameters : workflow->parameters;
   // Every argument must name a parameter, and every parameter without a default be given.
   for (const std::string& g : given) {
-    const bool known = std::any_of(helper->parameters.begin(), helper->parameters.end(),
+    const bool known = std::any_of(parameters.begin(), parameters.end(),
                                    [&](const policy::HelperParameter& p) { return p.name == g; });
     if (!known) return ErrorResponse(NoSuchFunction(name, given), signed_in);
   }
   std::vector<Value> values;
-  for (const policy::HelperParameter& p : helper->parameters) {
+  for (const policy::HelperParameter& p : parameters) {
     auto it = args.FindMember(p.name.c_str());
     if (it == args.MemberEnd()) {
       if (!p.has_default) return ErrorResponse(NoSuchFunction(name, given), signed_in);
@@ -107,6 +189,20 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
     Error e = Error::Make(ErrorCode::kPermissionDenied, "permission denied for function " + name);
     e.sqlstate = "42501";
     return ErrorResponse(e, signed_in);
+  }
+
+  if (workflow != nullptr) {
+    for (const Value& v : values) {
+      if (v.is_null()) return ErrorResponse(RestError("22004", "the arguments of " + name + " may not be null"), signed_in);
+    }
+    auto txn = BeginFor(context, *identity, workflow->access);
+    if (!txn) return ErrorResponse(txn.error(), signed_in);
+    auto rows = workflow->call(**txn, *identity, values, *page);
+    if (!rows) return ErrorResponse(rows.error(), signed_in);
+    if (workflow->access == store::Access::kWrite) {
+      if (Status s = (*txn)->Commit(); !s) return ErrorResponse(s.error(), signed_in);
+    }
+    return http::Response::Json(200, RowsJson(*rows, workflow->returns_set));
   }
 
   std::string sql = "SELECT \"" + helper->function.name + "\"(";

@@ -1,0 +1,127 @@
+#include "domain/accounts/team_accounts.h"
+
+#include <cctype>
+
+#include "crypto/random.h"
+
+namespace tb::accounts {
+
+namespace {
+
+using store::Value;
+
+Error Refused(std::string message) {
+  Error e = Error::Make(ErrorCode::kFailedPrecondition, std::move(message));
+  e.sqlstate = "P0001";
+  return e;
+}
+
+Error BadArgument(std::string message) {
+  Error e = Error::Make(ErrorCode::kInvalidArgument, std::move(message));
+  e.sqlstate = "22023";
+  return e;
+}
+
+Result<bool> Exists(store::Transaction& txn, std::string_view sql, std::span<const Value> params) {
+  auto rows = txn.Query(sql, params);
+  if (!rows) return std::move(rows).error();
+  return !rows->rows.empty();
+}
+
+// `base`, or `base-2`, `base-3`, … : the first slug no account has.
+Result<std::string> UniqueSlug(store::Transaction& txn, const std::string& base) {
+  for (int n = 1; n <= 100; ++n) {
+    const std::string candidate = n == 1 ? base : base + "-" + std::to_string(n);
+    const Value params[] = {Value::Text(candidate)};
+    auto taken = Exists(txn, "SELECT 1 FROM accounts WHERE slug = $1", params);
+    if (!taken) return std::move(taken).error();
+    if (!*taken) return candidate;
+  }
+  // A hundred teams of one name: a random suffix ends the search.
+  return base + "-" + crypto::RandomHex(4);
+}
+
+}  // namespace
+
+std::string Slugify(std::string_view name) {
+  std::string slug;
+  bool dash = false;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) && c < 0x80) {
+      if (dash && !slug.empty()) slug += '-';
+      slug += static_cast<char>(std::tolower(c));
+      dash = false;
+    } else {
+      dash = true;
+    }
+  }
+  if (slug.size() > 200) slug.resize(200);
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug.empty() ? "team" : slug;
+}
+
+Result<store::Rows> CreateTeamAccount(store::Transaction& txn, std::string_view user_id, std::string_view name) {
+  if (user_id.empty()) return Refused("only a signed-in user can create a team account");
+  std::string trimmed(name);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.pop_back();
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.front()))) trimmed.erase(0, 1);
+  if (trimmed.empty() || trimmed.size() > 255) return BadArgument("account_name must be 1 to 255 characters");
+  auto enabled = txn.Query("SELECT is_set('enable_team_accounts')");
+  if (!enabled) return std::move(enabled).error();
+  if (!enabled->rows[0][0].as_bool()) return Refused("Team accounts are not enabled");
+
+  auto slug = UniqueSlug(txn, Slugify(trimmed));
+  if (!slug) return std::move(slug).error();
+  auto owner_role = txn.Query("SELECT name FROM roles ORDER BY hierarchy_level ASC LIMIT 1");
+  if (!owner_role) return std::move(owner_role).error();
+  if (owner_role->rows.empty()) return Refused("no roles are defined");
+  const Value account[] = {Value::Text(trimmed), Value::Text(*slug), Value::Text(std::string(user_id))};
+  auto inserted = txn.Query(
+      "INSERT INTO accounts (name, slug, is_personal_account, primary_owner_user_id, created_by, updated_by) "
+      "VALUES ($1, $2, 0, $3, $3, $3) RETURNING id",
+      account);
+  if (!inserted) return std::move(inserted).error();
+  const std::string id = inserted->rows.at(0).at(0).as_text();
+  const Value membership[] = {Value::Text(std::string(user_id)), Value::Text(id), owner_role->rows[0][0]};
+  auto joined = txn.Execute(
+      "INSERT INTO accounts_memberships (user_id, account_id, account_role, created_by, updated_by) "
+      "VALUES ($1, $2, $3, $1, $1)",
+      membership);
+  if (!joined) return std::move(joined).error();
+  const Value by_id[] = {Value::Text(id)};
+  return txn.Query("SELECT * FROM accounts WHERE id = $1", by_id);
+}
+
+Result<store::Rows> TeamAccountWorkspace(store::Transaction& txn, std::string_view user_id, std::string_view slug) {
+  const Value params[] = {Value::Text(std::string(user_id)), Value::Text(std::string(slug))};
+  auto rows = txn.Query(
+      "SELECT a.id AS id, a.name AS name, a.picture_url AS picture_url, a.slug AS slug, m.account_role AS role, "
+      "r.hierarchy_level AS role_hierarchy_level, a.primary_owner_user_id AS primary_owner_user_id, "
+      "(SELECT s.status FROM subscriptions s WHERE s.account_id = a.id ORDER BY s.created_at DESC LIMIT 1) "
+      "AS subscription_status, "
+      "(SELECT json_group_array(rp.permission) FROM role_permissions rp WHERE rp.role = m.account_role) AS permissions "
+      "FROM accounts a JOIN accounts_memberships m ON m.account_id = a.id AND m.user_id = $1 "
+      "JOIN roles r ON r.name = m.account_role WHERE a.slug = $2 AND a.is_personal_account = 0",
+      params);
+  if (!rows) return rows;
+  rows->columns[rows->ColumnIndex("permissions")].type = store::ColumnType::kJson;
+  return rows;
+}
+
+Result<store::Rows> AccountMembers(store::Transaction& txn, std::string_view user_id, std::string_view slug,
+                                   const Page& page) {
+  const Value params[] = {Value::Text(std::string(slug)), Value::Text(std::string(user_id)),
+                          Value::Int(page.limit.value_or(-1)), Value::Int(page.offset)};
+  return txn.Query(
+      "SELECT m.user_id AS user_id, p.name AS name, p.email AS email, p.picture_url AS picture_url, "
+      "m.account_role AS role, r.hierarchy_level AS role_hierarchy_level, "
+      "a.primary_owner_user_id AS primary_owner_user_id, m.created_at AS created_at "
+      "FROM accounts a JOIN accounts_memberships m ON m.account_id = a.id "
+      "JOIN roles r ON r.name = m.account_role "
+      "LEFT JOIN accounts p ON p.id = m.user_id AND p.is_personal_account = 1 "
+      "WHERE a.slug = $1 AND EXISTS (SELECT 1 FROM accounts_memberships me WHERE me.account_id = a.id AND me.user_id = $2) "
+      "ORDER BY r.hierarchy_level ASC, m.created_at ASC, m.user_id ASC LIMIT $3 OFFSET $4",
+      params);
+}
+
+}  // namespace tb::accounts

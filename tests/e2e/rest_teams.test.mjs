@@ -1,0 +1,93 @@
+// Team accounts through supabase.rpc: create_team_account, team_account_workspace and
+// get_account_members, each allowed and refused, driven by the official supabase-js client.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './support/server.mjs';
+import { client, adminClient, signedUpUser } from './support/supabase.mjs';
+
+describe('team accounts', () => {
+  let server, admin, owner, member, outsider;
+  before(async () => {
+    server = await startServer({ args: ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'] });
+    admin = adminClient(server);
+    owner = await signedUpUser(server, { data: { name: 'Olive Owner' } });
+    member = await signedUpUser(server, { data: { name: 'Max Member' } });
+    outsider = await signedUpUser(server);
+  });
+  after(async () => { await server.stop(); });
+
+  it('create_team_account makes the caller primary owner and an owner member, with a unique slug', async () => {
+    const { data, error, status } = await owner.client.rpc('create_team_account', { account_name: '  Acme, Inc.  ' });
+    assert.equal(error, null, error?.message);
+    assert.equal(status, 200);
+    assert.equal(data.name, 'Acme, Inc.');
+    assert.equal(data.slug, 'acme-inc');
+    assert.equal(data.is_personal_account, false);
+    assert.equal(data.primary_owner_user_id, owner.user.id);
+    const memberships = await owner.client.from('accounts_memberships').select('user_id, account_role').eq('account_id', data.id);
+    assert.deepEqual(memberships.data, [{ user_id: owner.user.id, account_role: 'owner' }]);
+    const again = await outsider.client.rpc('create_team_account', { account_name: 'ACME inc' });
+    assert.equal(again.data.slug, 'acme-inc-2', 'slugs stay unique');
+    assert.equal((await outsider.client.rpc('create_team_account', { account_name: '!!!' })).data.slug, 'team');
+  });
+
+  it('create_team_account is refused when team accounts are off, for anon, and for a bad name', async () => {
+    assert.equal((await admin.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'x')).error, null);
+    try {
+      const off = await owner.client.rpc('create_team_account', { account_name: 'Nope' });
+      assert.equal(off.error.code, 'P0001');
+      assert.equal(off.status, 400);
+      assert.match(off.error.message, /not enabled/);
+    } finally {
+      await admin.from('config').update({ enable_team_accounts: true }).neq('billing_provider', 'x');
+    }
+    const anon = await client(server).rpc('create_team_account', { account_name: 'Anon Inc' });
+    assert.equal(anon.status, 401);
+    const empty = await owner.client.rpc('create_team_account', { account_name: '   ' });
+    assert.equal(empty.error.code, '22023');
+    const missing = await owner.client.rpc('create_team_account', {});
+    assert.equal(missing.error.code, 'PGRST202');
+    const none = await admin.from('accounts').select('id').in('name', ['Nope', 'Anon Inc']);
+    assert.deepEqual(none.data, [], 'nothing was created by a refused call');
+  });
+
+  describe('workspace and members', () => {
+    let team;
+    before(async () => {
+      team = (await owner.client.rpc('create_team_account', { account_name: 'Workspace Co' })).data;
+      const joined = await admin.from('accounts_memberships').insert({ user_id: member.user.id, account_id: team.id, account_role: 'member' });
+      assert.equal(joined.error, null, joined.error?.message);
+    });
+
+    it('team_account_workspace shows the caller\'s role and permissions, to members only', async () => {
+      const { data, error } = await member.client.rpc('team_account_workspace', { account_slug: team.slug });
+      assert.equal(error, null, error?.message);
+      assert.equal(data.length, 1);
+      const ws = data[0];
+      assert.equal(ws.id, team.id);
+      assert.equal(ws.role, 'member');
+      assert.equal(ws.role_hierarchy_level, 2);
+      assert.equal(ws.primary_owner_user_id, owner.user.id);
+      assert.equal(ws.subscription_status, null);
+      assert.deepEqual([...ws.permissions].sort(), ['invites.manage', 'members.manage']);
+      const mine = (await owner.client.rpc('team_account_workspace', { account_slug: team.slug })).data[0];
+      assert.ok(mine.permissions.includes('settings.manage'));
+      assert.deepEqual((await outsider.client.rpc('team_account_workspace', { account_slug: team.slug })).data, []);
+    });
+
+    it('get_account_members lists members with their names, highest role first, paged', async () => {
+      const { data, error } = await member.client.rpc('get_account_members', { account_slug: team.slug });
+      assert.equal(error, null, error?.message);
+      assert.deepEqual(data.map((m) => [m.user_id, m.role, m.name]),
+        [[owner.user.id, 'owner', 'Olive Owner'], [member.user.id, 'member', 'Max Member']]);
+      assert.equal(data[1].email, member.email);
+      assert.equal(data[0].primary_owner_user_id, owner.user.id);
+      const first = await member.client.rpc('get_account_members', { account_slug: team.slug }).range(0, 0);
+      const second = await member.client.rpc('get_account_members', { account_slug: team.slug }).range(1, 1);
+      assert.deepEqual([first.data.map((m) => m.user_id), second.data.map((m) => m.user_id)], [[owner.user.id], [member.user.id]]);
+      assert.deepEqual((await outsider.client.rpc('get_account_members', { account_slug: team.slug })).data, []);
+      assert.deepEqual((await member.client.rpc('get_account_members', { account_slug: 'no-such-team' })).data, []);
+    });
+  });
+});
