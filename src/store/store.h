@@ -102,6 +102,25 @@ class Transaction {
   virtual Status Commit() = 0;
 
   virtual Access access() const = 0;
+
+  // Who the transaction runs for (Store::Begin). Changing it takes effect for the next
+  // statement and empties the functions' memo; see AsServer.
+  virtual const RequestContext& request() const = 0;
+  virtual void set_request(RequestContext request) = 0;
+};
+
+// Runs the rest of a scope with the server's own rights (PostgreSQL: the body of a
+// SECURITY DEFINER function after it checked the caller), then restores the caller.
+class AsServer {
+ public:
+  explicit AsServer(Transaction& txn) : txn_(txn), caller_(txn.request()) { txn_.set_request(RequestContext{}); }
+  ~AsServer() { txn_.set_request(caller_); }
+  AsServer(const AsServer&) = delete;
+  AsServer& operator=(const AsServer&) = delete;
+
+ private:
+  Transaction& txn_;
+  RequestContext caller_;
 };
 
 class Store {

@@ -90,4 +90,76 @@ describe('team accounts', () => {
       assert.deepEqual((await member.client.rpc('get_account_members', { account_slug: 'no-such-team' })).data, []);
     });
   });
+
+  describe('members, roles and ownership', () => {
+    let team, alice, bob, carol, managerRole;
+    before(async () => {
+      alice = await signedUpUser(server);
+      bob = await signedUpUser(server);
+      carol = await signedUpUser(server);
+      team = (await owner.client.rpc('create_team_account', { account_name: 'Roles Co' })).data;
+      // A custom role between owner and member (the seed's manager at 1.5) with members.manage.
+      managerRole = `manager-${Date.now()}`;
+      assert.equal((await admin.from('roles').insert({ name: managerRole, hierarchy_level: 1.5 })).error, null);
+      assert.equal((await admin.from('role_permissions').insert({ role: managerRole, permission: 'members.manage' })).error, null);
+      const joined = await admin.from('accounts_memberships').insert([
+        { user_id: alice.user.id, account_id: team.id, account_role: managerRole },
+        { user_id: bob.user.id, account_id: team.id, account_role: 'member' },
+        { user_id: carol.user.id, account_id: team.id, account_role: 'member' },
+      ]);
+      assert.equal(joined.error, null, joined.error?.message);
+    });
+    const roleOf = async (user) => (await admin.from('accounts_memberships').select('account_role')
+      .eq('account_id', team.id).eq('user_id', user.user.id).maybeSingle()).data?.account_role;
+
+    it('update_member_role: a higher role changes a lower one, never above itself, never the primary owner', async () => {
+      const ok = await alice.client.rpc('update_member_role', { account_id: team.id, user_id: bob.user.id, role: managerRole });
+      assert.equal(ok.error, null, ok.error?.message);
+      assert.equal(await roleOf(bob), managerRole);
+      const peer = await alice.client.rpc('update_member_role', { account_id: team.id, user_id: bob.user.id, role: 'member' });
+      assert.equal(peer.error.code, 'P0001', 'an equal role cannot be actioned');
+      const above = await alice.client.rpc('update_member_role', { account_id: team.id, user_id: carol.user.id, role: 'owner' });
+      assert.equal(above.error.code, 'P0001');
+      assert.match(above.error.message, /above your own/);
+      const primary = await alice.client.rpc('update_member_role', { account_id: team.id, user_id: owner.user.id, role: 'member' });
+      assert.match(primary.error.message, /primary owner/);
+      const lowly = await carol.client.rpc('update_member_role', { account_id: team.id, user_id: bob.user.id, role: 'member' });
+      assert.equal(lowly.error.code, 'P0001');
+      const stranger = await outsider.client.rpc('update_member_role', { account_id: team.id, user_id: carol.user.id, role: 'member' });
+      assert.equal(stranger.error.code, 'P0001');
+      const unknown = await owner.client.rpc('update_member_role', { account_id: team.id, user_id: carol.user.id, role: 'emperor' });
+      assert.equal(unknown.error.code, '22023');
+      assert.equal(await roleOf(carol), 'member');
+      assert.equal(await roleOf(owner), 'owner');
+    });
+
+    it('remove_member: only a higher role removes, never the primary owner', async () => {
+      const upward = await carol.client.rpc('remove_member', { account_id: team.id, user_id: bob.user.id });
+      assert.equal(upward.error.code, 'P0001', 'a member cannot remove a manager');
+      assert.equal(await roleOf(bob), managerRole);
+      const done = await alice.client.rpc('remove_member', { account_id: team.id, user_id: carol.user.id });
+      assert.equal(done.error, null, done.error?.message);
+      assert.equal(await roleOf(carol), undefined);
+      const primary = await alice.client.rpc('remove_member', { account_id: team.id, user_id: owner.user.id });
+      assert.match(primary.error.message, /primary owner/);
+      const gone = await alice.client.rpc('remove_member', { account_id: team.id, user_id: carol.user.id });
+      assert.match(gone.error.message, /not a member/);
+    });
+
+    it('transfer_team_account_ownership: only the primary owner, only to a member, all at once', async () => {
+      const notOwner = await alice.client.rpc('transfer_team_account_ownership', { target_account_id: team.id, new_owner_id: alice.user.id });
+      assert.equal(notOwner.error.code, 'P0001');
+      const notMember = await owner.client.rpc('transfer_team_account_ownership', { target_account_id: team.id, new_owner_id: outsider.user.id });
+      assert.match(notMember.error.message, /must be a member/);
+      const done = await owner.client.rpc('transfer_team_account_ownership', { target_account_id: team.id, new_owner_id: bob.user.id });
+      assert.equal(done.error, null, done.error?.message);
+      const { data } = await admin.from('accounts').select('primary_owner_user_id').eq('id', team.id).single();
+      assert.equal(data.primary_owner_user_id, bob.user.id);
+      assert.equal(await roleOf(bob), 'owner');
+      const again = await owner.client.rpc('transfer_team_account_ownership', { target_account_id: team.id, new_owner_id: owner.user.id });
+      assert.equal(again.error.code, 'P0001', 'the old owner no longer owns it');
+      const direct = await bob.client.from('accounts').update({ primary_owner_user_id: owner.user.id }).eq('id', team.id);
+      assert.equal(direct.error.code, '42501', 'the field stays protected from plain updates');
+    });
+  });
 });

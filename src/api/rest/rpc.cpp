@@ -75,6 +75,12 @@ struct Workflow {
       call;
 };
 
+// A workflow that returns nothing (PostgreSQL: RETURNS void): no rows, answered with null.
+Result<store::Rows> Void(Status status) {
+  if (!status) return std::move(status).error();
+  return store::Rows{};
+}
+
 const std::vector<Workflow>& Workflows() {
   static const std::vector<Workflow> workflows = {
       {"create_team_account", {{"account_name", "text"}}, store::Access::kWrite, false,
@@ -88,6 +94,20 @@ const std::vector<Workflow>& Workflows() {
       {"get_account_members", {{"account_slug", "text"}}, store::Access::kRead, true,
        [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page& page) {
          return accounts::AccountMembers(txn, who.user_id, a[0].as_text(), page);
+       }},
+      {"update_member_role", {{"account_id", "uuid"}, {"user_id", "uuid"}, {"role", "varchar"}}, store::Access::kWrite,
+       false,
+       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
+         return Void(accounts::UpdateMemberRole(txn, who.user_id, a[0].as_text(), a[1].as_text(), a[2].as_text()));
+       }},
+      {"remove_member", {{"account_id", "uuid"}, {"user_id", "uuid"}}, store::Access::kWrite, false,
+       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
+         return Void(accounts::RemoveMember(txn, who.user_id, a[0].as_text(), a[1].as_text()));
+       }},
+      {"transfer_team_account_ownership", {{"target_account_id", "uuid"}, {"new_owner_id", "uuid"}},
+       store::Access::kWrite, false,
+       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
+         return Void(accounts::TransferOwnership(txn, who.user_id, a[0].as_text(), a[1].as_text()));
        }},
   };
   return workflows;

@@ -46,4 +46,21 @@ struct Page {
 Result<store::Rows> AccountMembers(store::Transaction& txn, std::string_view user_id, std::string_view slug,
                                    const Page& page);
 
+// update_member_role(account_id, user_id, role): needs members.manage on the account,
+// can_action_account_member on the target, and a role not above the caller's own; the
+// primary owner's role never changes. Refusals are P0001; an unknown role 22023.
+Status UpdateMemberRole(store::Transaction& txn, std::string_view caller, std::string_view account_id,
+                        std::string_view user_id, std::string_view role);
+
+// remove_member(account_id, user_id): members.manage and can_action_account_member; never
+// the primary owner.
+Status RemoveMember(store::Transaction& txn, std::string_view caller, std::string_view account_id,
+                    std::string_view user_id);
+
+// transfer_team_account_ownership(target_account_id, new_owner_id): only the primary
+// owner; the new owner must already be a member; they become primary owner with the
+// highest role, all or nothing.
+Status TransferOwnership(store::Transaction& txn, std::string_view caller, std::string_view account_id,
+                         std::string_view new_owner_id);
+
 }  // namespace tb::accounts

@@ -46,6 +46,9 @@ class SqliteStore::Txn final : public Transaction {
 
   Access access() const override { return access_; }
 
+  const RequestContext& request() const override { return conn_->request(); }
+  void set_request(RequestContext request) override { conn_->BeginScope(request, schema_); }
+
  private:
   static Error Finished() {
     return Error::Make(ErrorCode::kFailedPrecondition, "transaction already finished");
