@@ -1,5 +1,7 @@
 #include "crypto/random.h"
 
+#include <cstdio>
+
 #include <sodium.h>
 
 namespace tb::crypto {
@@ -34,6 +36,13 @@ std::string RandomUuid() {
     out += hex[b[i] & 15];
   }
   return out;
+}
+
+std::string RandomSixDigitCode() {
+  // randombytes_uniform draws without modulo bias.
+  char digits[8];
+  std::snprintf(digits, sizeof digits, "%06u", static_cast<unsigned>(randombytes_uniform(1'000'000u)));
+  return digits;
 }
 
 }  // namespace tb::crypto

@@ -21,5 +21,7 @@ std::string RandomBytes(std::size_t n);
 std::string RandomHex(std::size_t n);
 // A random (version 4) UUID in canonical lower-case form.
 std::string RandomUuid();
+// Six decimal digits ("004217"), every code equally likely: a one-time code a person types.
+std::string RandomSixDigitCode();
 
 }  // namespace tb::crypto

@@ -14,6 +14,7 @@
 #include "api/rest/values.h"
 #include "base/strings.h"
 #include "domain/accounts/team_accounts.h"
+#include "domain/tokens/one_time_tokens.h"
 #include "policy/helpers.h"
 
 namespace tb::api::rest {
@@ -45,9 +46,23 @@ Error BadValue(std::string_view type, std::string_view text) {
   return e;
 }
 
-// A named argument as the helper's parameter type reads it.
+// A named argument as the parameter's type reads it: JSON text for jsonb and arrays,
+// integers and booleans typed, everything else text (uuids checked and lower-cased).
 Result<Value> ArgumentValue(const policy::HelperParameter& p, const rapidjson::Value& json) {
   if (json.IsNull()) return Value::Null();
+  if (p.type == "jsonb" || p.type.ends_with("[]")) {
+    const bool fits = p.type == "jsonb" ? json.IsObject() : json.IsArray();
+    if (!fits) return BadValue(p.type, ToJson(json));
+    return Value::Text(ToJson(json));
+  }
+  if (p.type == "int") {
+    if (json.IsInt64()) return Value::Int(json.GetInt64());
+    return BadValue("integer", ToJson(json));
+  }
+  if (p.type == "bool") {
+    if (json.IsBool()) return Value::Bool(json.GetBool());
+    return BadValue("boolean", ToJson(json));
+  }
   std::string text;
   if (json.IsString()) {
     text.assign(json.GetString(), json.GetStringLength());
@@ -63,51 +78,146 @@ Result<Value> ArgumentValue(const policy::HelperParameter& p, const rapidjson::V
   return Value::Text(std::move(text));
 }
 
+// What a workflow call gets: the caller, its arguments by position (NULL where left out),
+// the transaction, and the server's services.
+struct WorkflowCall {
+  store::Transaction& txn;
+  const policy::Identity& who;
+  std::span<const Value> args;
+  const accounts::Page& page;
+  const RestContext& context;
+  tokens::ClientInfo client;
+
+  const Value& arg(size_t i) const { return args[i]; }
+  std::string text(size_t i, std::string fallback = "") const { return args[i].is_null() ? fallback : args[i].as_text(); }
+};
+
+enum class Returns { kSet, kRow, kScalar, kVoid };
+
 // A workflow of the seed callable as RPC: it checks the caller's rights itself, then acts
 // in the transaction it is given.
 struct Workflow {
   std::string name;
   std::vector<policy::HelperParameter> parameters;
   store::Access access = store::Access::kRead;
-  bool returns_set = true;  // an array of rows; else one row as an object (or null)
-  std::function<Result<store::Rows>(store::Transaction&, const policy::Identity&, std::span<const Value>,
-                                    const accounts::Page&)>
-      call;
+  Returns returns = Returns::kSet;
+  std::function<Result<store::Rows>(const WorkflowCall&)> call;
 };
 
-// A workflow that returns nothing (PostgreSQL: RETURNS void): no rows, answered with null.
+// A workflow that returns nothing (PostgreSQL: RETURNS void).
 Result<store::Rows> Void(Status status) {
   if (!status) return std::move(status).error();
   return store::Rows{};
 }
 
+store::Column Col(const char* name, store::ColumnType type) { return store::Column{name, type, ""}; }
+
+Error Forbidden(std::string message) {
+  Error e = Error::Make(ErrorCode::kPermissionDenied, std::move(message));
+  e.sqlstate = "42501";
+  return e;
+}
+
+// Whose tokens a call may handle: a user their own; service_role anyone's (named by
+// `named`, "" when not given). "" back means "any" for the server.
+Result<std::string> TokenOwner(const WorkflowCall& c, const std::string& named) {
+  if (c.who.is_service_role()) return named;
+  if (!named.empty() && named != c.who.user_id) return Forbidden("only service_role may act on another user's tokens");
+  return c.who.user_id;
+}
+
+tokens::OneTimeTokens TokensOf(const WorkflowCall& c) {
+  return tokens::OneTimeTokens(c.context.auth->config->jwt_secret, *c.context.auth->clock);
+}
+
+Result<store::Rows> CreateToken(const WorkflowCall& c) {
+  auto owner = TokenOwner(c, c.text(6));
+  if (!owner) return std::move(owner).error();
+  if (owner->empty()) return Error(Forbidden("target_id is required for service_role"));
+  tokens::CreateRequest r;
+  r.target_id = *owner;
+  r.purpose = c.text(0);
+  if (!c.arg(1).is_null()) r.expires_in_seconds = c.arg(1).as_int();
+  r.scopes_json = c.text(2, "[]");
+  r.metadata_json = c.text(3, "{}");
+  if (!c.arg(4).is_null()) r.revoke_previous = c.arg(4).as_bool();
+  r.format = c.text(5, "code");
+  auto created = TokensOf(c).Create(c.txn, r, c.client);
+  if (!created) return std::move(created).error();
+  store::Rows rows;
+  rows.columns = {Col("id", store::ColumnType::kUuid), Col("token", store::ColumnType::kText),
+                  Col("expires_at", store::ColumnType::kTimestamptz),
+                  Col("revoked_previous_count", store::ColumnType::kInteger)};
+  rows.rows.push_back({Value::Text(created->id), Value::Text(created->token), Value::Text(created->expires_at),
+                       Value::Int(created->revoked_previous_count)});
+  return rows;
+}
+
+Result<store::Rows> VerifyToken(const WorkflowCall& c) {
+  auto owner = TokenOwner(c, c.text(4));
+  if (!owner) return std::move(owner).error();
+  tokens::VerifyRequest r;
+  r.token = c.text(0);
+  r.purpose = c.text(1);
+  r.required_scopes_json = c.text(2, "[]");
+  if (!c.arg(3).is_null()) r.max_verification_attempts = c.arg(3).as_int();
+  r.user_id = *owner;
+  auto verified = TokensOf(c).Verify(c.txn, r, c.client);
+  if (!verified) return std::move(verified).error();
+  store::Rows rows;
+  rows.columns = {Col("valid", store::ColumnType::kBool), Col("user_id", store::ColumnType::kUuid),
+                  Col("metadata", store::ColumnType::kJson), Col("scopes", store::ColumnType::kJson),
+                  Col("purpose", store::ColumnType::kText), Col("message", store::ColumnType::kText)};
+  rows.rows.push_back({Value::Bool(verified->valid),
+                       verified->user_id.empty() ? Value::Null() : Value::Text(verified->user_id),
+                       Value::Text(verified->metadata_json), Value::Text(verified->scopes_json),
+                       verified->purpose.empty() ? Value::Null() : Value::Text(verified->purpose),
+                       Value::Text(verified->message)});
+  return rows;
+}
+
 const std::vector<Workflow>& Workflows() {
+  using P = policy::HelperParameter;
   static const std::vector<Workflow> workflows = {
-      {"create_team_account", {{"account_name", "text"}}, store::Access::kWrite, false,
-       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
-         return accounts::CreateTeamAccount(txn, who.user_id, a[0].as_text());
-       }},
-      {"team_account_workspace", {{"account_slug", "text"}}, store::Access::kRead, true,
-       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
-         return accounts::TeamAccountWorkspace(txn, who.user_id, a[0].as_text());
-       }},
-      {"get_account_members", {{"account_slug", "text"}}, store::Access::kRead, true,
-       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page& page) {
-         return accounts::AccountMembers(txn, who.user_id, a[0].as_text(), page);
-       }},
+      {"create_team_account", {{"account_name", "text"}}, store::Access::kWrite, Returns::kRow,
+       [](const WorkflowCall& c) { return accounts::CreateTeamAccount(c.txn, c.who.user_id, c.text(0)); }},
+      {"team_account_workspace", {{"account_slug", "text"}}, store::Access::kRead, Returns::kSet,
+       [](const WorkflowCall& c) { return accounts::TeamAccountWorkspace(c.txn, c.who.user_id, c.text(0)); }},
+      {"get_account_members", {{"account_slug", "text"}}, store::Access::kRead, Returns::kSet,
+       [](const WorkflowCall& c) { return accounts::AccountMembers(c.txn, c.who.user_id, c.text(0), c.page); }},
       {"update_member_role", {{"account_id", "uuid"}, {"user_id", "uuid"}, {"role", "varchar"}}, store::Access::kWrite,
-       false,
-       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
-         return Void(accounts::UpdateMemberRole(txn, who.user_id, a[0].as_text(), a[1].as_text(), a[2].as_text()));
+       Returns::kVoid,
+       [](const WorkflowCall& c) {
+         return Void(accounts::UpdateMemberRole(c.txn, c.who.user_id, c.text(0), c.text(1), c.text(2)));
        }},
-      {"remove_member", {{"account_id", "uuid"}, {"user_id", "uuid"}}, store::Access::kWrite, false,
-       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
-         return Void(accounts::RemoveMember(txn, who.user_id, a[0].as_text(), a[1].as_text()));
-       }},
+      {"remove_member", {{"account_id", "uuid"}, {"user_id", "uuid"}}, store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) { return Void(accounts::RemoveMember(c.txn, c.who.user_id, c.text(0), c.text(1))); }},
       {"transfer_team_account_ownership", {{"target_account_id", "uuid"}, {"new_owner_id", "uuid"}},
-       store::Access::kWrite, false,
-       [](store::Transaction& txn, const policy::Identity& who, std::span<const Value> a, const accounts::Page&) {
-         return Void(accounts::TransferOwnership(txn, who.user_id, a[0].as_text(), a[1].as_text()));
+       store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) {
+         return Void(accounts::TransferOwnership(c.txn, c.who.user_id, c.text(0), c.text(1)));
+       }},
+      {"create_one_time_token",
+       {P{"purpose", "text"}, P{"expires_in_seconds", "int", true}, P{"scopes", "text[]", true},
+        P{"metadata", "jsonb", true}, P{"revoke_previous", "bool", true}, P{"format", "text", true},
+        P{"target_id", "uuid", true}},
+       store::Access::kWrite, Returns::kRow, CreateToken},
+      {"verify_one_time_token",
+       {P{"token", "text"}, P{"purpose", "text"}, P{"required_scopes", "text[]", true},
+        P{"max_verification_attempts", "int", true}, P{"user_id", "uuid", true}},
+       store::Access::kWrite, Returns::kRow, VerifyToken},
+      {"revoke_one_time_token", {P{"id", "uuid"}, P{"reason", "text", true}}, store::Access::kWrite, Returns::kScalar,
+       [](const WorkflowCall& c) -> Result<store::Rows> {
+         auto revoked = TokensOf(c).Revoke(c.txn, c.text(0), c.who.is_service_role() ? "" : c.who.user_id, c.text(1));
+         if (!revoked) return std::move(revoked).error();
+         store::Rows rows;
+         rows.columns = {Col("revoked", store::ColumnType::kBool)};
+         rows.rows.push_back({Value::Bool(*revoked)});
+         return rows;
+       }},
+      {"get_one_time_token_status", {P{"id", "uuid"}}, store::Access::kRead, Returns::kRow,
+       [](const WorkflowCall& c) {
+         return TokensOf(c).StatusOf(c.txn, c.text(0), c.who.is_service_role() ? "" : c.who.user_id);
        }},
   };
   return workflows;
@@ -120,7 +230,16 @@ const Workflow* FindWorkflow(std::string_view name) {
   return nullptr;
 }
 
-std::string RowsJson(const store::Rows& rows, bool as_set) {
+std::string RowsJson(const store::Rows& rows, Returns returns) {
+  if (returns == Returns::kVoid) return "null";
+  if (returns == Returns::kScalar) {
+    if (rows.rows.empty()) return "null";
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    WriteValue(w, rows.columns[0].type, rows.rows[0][0]);
+    return buffer.GetString();
+  }
+  const bool as_set = returns == Returns::kSet;
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   if (as_set) w.StartArray();
@@ -198,7 +317,8 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
     auto it = args.FindMember(p.name.c_str());
     if (it == args.MemberEnd()) {
       if (!p.has_default) return ErrorResponse(NoSuchFunction(name, given), signed_in);
-      break;  // defaults are trailing: stop at the first one left out
+      values.push_back(Value::Null());  // left out: the parameter's default
+      continue;
     }
     auto value = ArgumentValue(p, it->value);
     if (!value) return ErrorResponse(value.error(), signed_in);
@@ -212,17 +332,23 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
   }
 
   if (workflow != nullptr) {
-    for (const Value& v : values) {
-      if (v.is_null()) return ErrorResponse(RestError("22004", "the arguments of " + name + " may not be null"), signed_in);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (values[i].is_null() && !workflow->parameters[i].has_default) {
+        return ErrorResponse(RestError("22004", "argument " + workflow->parameters[i].name + " of " + name + " may not be null"),
+                             signed_in);
+      }
     }
     auto txn = BeginFor(context, *identity, workflow->access);
     if (!txn) return ErrorResponse(txn.error(), signed_in);
-    auto rows = workflow->call(**txn, *identity, values, *page);
+    const WorkflowCall call{**txn, *identity, values, *page, context,
+                            tokens::ClientInfo{request.remote_address,
+                                               std::string(request.HeaderValue("User-Agent").substr(0, 512))}};
+    auto rows = workflow->call(call);
     if (!rows) return ErrorResponse(rows.error(), signed_in);
     if (workflow->access == store::Access::kWrite) {
       if (Status s = (*txn)->Commit(); !s) return ErrorResponse(s.error(), signed_in);
     }
-    return http::Response::Json(200, RowsJson(*rows, workflow->returns_set));
+    return http::Response::Json(200, RowsJson(*rows, workflow->returns));
   }
 
   std::string sql = "SELECT \"" + helper->function.name + "\"(";

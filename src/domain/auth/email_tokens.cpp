@@ -61,21 +61,6 @@ std::optional<EmailPurpose> PurposeFromName(std::string_view name) {
   return std::nullopt;
 }
 
-// Six decimal digits, each code equally likely: 4'294'000'000 is the largest multiple of
-// 10^6 below 2^32, so values at or above it are drawn again instead of biasing low codes.
-std::string SixDigitCode() {
-  constexpr uint32_t kLimit = 4'294'000'000u;
-  for (;;) {
-    const std::string bytes = crypto::RandomBytes(sizeof(uint32_t));
-    uint32_t value = 0;
-    std::memcpy(&value, bytes.data(), sizeof value);
-    if (value >= kLimit) continue;
-    char digits[8];
-    std::snprintf(digits, sizeof digits, "%06u", static_cast<unsigned>(value % 1'000'000u));
-    return digits;
-  }
-}
-
 bool IsSixDigits(std::string_view code) {
   return code.size() == 6 && std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -202,7 +187,7 @@ Result<mail::Message> EmailTokens::Issue(store::Transaction& txn, const User& us
     return std::move(done).error();
   }
 
-  const std::string code = SixDigitCode();
+  const std::string code = crypto::RandomSixDigitCode();
   const std::string link_token = crypto::RandomHex(24);
   const std::string group = crypto::RandomUuid();
   const std::string code_id = crypto::RandomUuid();
