@@ -11,12 +11,6 @@ namespace {
 
 Error Invalid(std::string message) { return Error::Make(ErrorCode::kInvalidArgument, std::move(message)); }
 
-// `error` with the position of `token` when it has none (the renderer's callbacks, say).
-Error Positioned(Error error, const Token& token) {
-  if (error.message.find(" at line ") == std::string::npos) error.message += " " + AtLine(token);
-  return error;
-}
-
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;

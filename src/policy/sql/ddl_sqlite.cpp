@@ -16,12 +16,6 @@ namespace {
 
 Error Invalid(std::string message) { return Error::Make(ErrorCode::kInvalidArgument, std::move(message)); }
 
-// `error` with the position of `token` when it has none (the renderer's callbacks, say).
-Error Positioned(Error error, const Token& token) {
-  if (error.message.find(" at line ") == std::string::npos) error.message += " " + AtLine(token);
-  return error;
-}
-
 bool Contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }

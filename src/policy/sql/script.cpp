@@ -16,6 +16,11 @@ std::string AtLine(const Token& token) {
   return "at line " + std::to_string(token.line) + ", column " + std::to_string(token.column);
 }
 
+Error Positioned(Error error, const Token& token) {
+  if (error.message.find(" at line ") == std::string::npos) error.message += " " + AtLine(token);
+  return error;
+}
+
 Result<std::vector<ScriptStatement>> SplitScript(std::string_view script) {
   const std::vector<Token> tokens = Tokenize(script);
   if (tokens.back().kind == TokenKind::kError) return Invalid(tokens.back().text);

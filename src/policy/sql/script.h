@@ -105,4 +105,8 @@ class TokenCursor {
 // "at line L, column C" as the parser writes it.
 std::string AtLine(const Token& token);
 
+// `error` with the position of `token` appended when it names none yet (errors from the
+// renderer's callbacks, say).
+Error Positioned(Error error, const Token& token);
+
 }  // namespace tb::policy::sql
