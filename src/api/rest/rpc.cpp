@@ -8,12 +8,16 @@
 #include <functional>
 #include <span>
 
+#include <spdlog/spdlog.h>
+
 #include "api/json.h"
+#include "base/clock.h"
 #include "api/rest/rest_error.h"
 #include "api/rest/rest_handlers.h"
 #include "api/rest/values.h"
 #include "base/strings.h"
 #include "domain/accounts/team_accounts.h"
+#include "domain/notifications/notifications.h"
 #include "domain/tokens/one_time_tokens.h"
 #include "policy/helpers.h"
 
@@ -87,6 +91,7 @@ struct WorkflowCall {
   const accounts::Page& page;
   const RestContext& context;
   tokens::ClientInfo client;
+  std::vector<mail::Message>* emails;  // sent once the transaction has committed
 
   const Value& arg(size_t i) const { return args[i]; }
   std::string text(size_t i, std::string fallback = "") const { return args[i].is_null() ? fallback : args[i].as_text(); }
@@ -176,6 +181,27 @@ Result<store::Rows> VerifyToken(const WorkflowCall& c) {
   return rows;
 }
 
+// create_notification: the server's (service_role's) alone.
+Result<store::Rows> CreateNotification(const WorkflowCall& c) {
+  if (!c.who.is_service_role()) return Error(Forbidden("only service_role may create notifications"));
+  notifications::NewNotification n;
+  n.account_id = c.text(0);
+  n.body = c.text(1);
+  n.type = c.text(2, "info");
+  n.channel = c.text(3, "in_app");
+  n.link = c.text(4);
+  n.metadata_json = c.text(5, "{}");
+  if (!c.arg(6).is_null()) {
+    auto when = ParseTimestamp(c.text(6));
+    if (!when) return RestError("22007", "invalid input syntax for type timestamp with time zone: \"" + c.text(6) + "\"");
+    n.expires_at = FormatTimestamp(*when);
+  }
+  auto created = notifications::Create(c.txn, n);
+  if (!created) return std::move(created).error();
+  for (auto& m : created->emails) c.emails->push_back(std::move(m));
+  return std::move(created->row);
+}
+
 const std::vector<Workflow>& Workflows() {
   using P = policy::HelperParameter;
   static const std::vector<Workflow> workflows = {
@@ -215,6 +241,10 @@ const std::vector<Workflow>& Workflows() {
          rows.rows.push_back({Value::Bool(*revoked)});
          return rows;
        }},
+      {"create_notification",
+       {P{"account_id", "uuid"}, P{"body", "text"}, P{"type", "text", true}, P{"channel", "text", true},
+        P{"link", "text", true}, P{"metadata", "jsonb", true}, P{"expires_at", "text", true}},
+       store::Access::kWrite, Returns::kRow, CreateNotification},
       {"get_one_time_token_status", {P{"id", "uuid"}}, store::Access::kRead, Returns::kRow,
        [](const WorkflowCall& c) {
          return TokensOf(c).StatusOf(c.txn, c.text(0), c.who.is_service_role() ? "" : c.who.user_id);
@@ -340,13 +370,21 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
     }
     auto txn = BeginFor(context, *identity, workflow->access);
     if (!txn) return ErrorResponse(txn.error(), signed_in);
+    std::vector<mail::Message> emails;
     const WorkflowCall call{**txn, *identity, values, *page, context,
                             tokens::ClientInfo{request.remote_address,
-                                               std::string(request.HeaderValue("User-Agent").substr(0, 512))}};
+                                               std::string(request.HeaderValue("User-Agent").substr(0, 512))},
+                            &emails};
     auto rows = workflow->call(call);
     if (!rows) return ErrorResponse(rows.error(), signed_in);
     if (workflow->access == store::Access::kWrite) {
       if (Status s = (*txn)->Commit(); !s) return ErrorResponse(s.error(), signed_in);
+    }
+    // The rows are committed; a message that cannot be sent is logged, not undone.
+    for (const mail::Message& m : emails) {
+      if (Status s = context.auth->mailer->Send(m); !s) {
+        spdlog::warn("rpc {}: could not mail {}: {}", name, mail::HeaderSafe(m.to), Describe(s.error()));
+      }
     }
     return http::Response::Json(200, RowsJson(*rows, workflow->returns));
   }

@@ -1,0 +1,47 @@
+#include "domain/notifications/notifications.h"
+
+namespace tb::notifications {
+
+using store::Value;
+
+Result<Created> Create(store::Transaction& txn, const NewNotification& n) {
+  const Value params[] = {Value::Text(n.account_id),
+                          Value::Text(n.body),
+                          Value::Text(n.type),
+                          Value::Text(n.channel),
+                          n.link.empty() ? Value::Null() : Value::Text(n.link),
+                          Value::Text(n.metadata_json),
+                          n.expires_at.empty() ? Value::Null() : Value::Text(n.expires_at)};
+  auto id = txn.Query(
+      "INSERT INTO notifications (account_id, body, type, channel, link, metadata, expires_at) "
+      "VALUES ($1, $2, $3, $4, $5, json($6), coalesce($7, strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now', '+1 month'))) "
+      "RETURNING id",
+      params);
+  if (!id) return std::move(id).error();
+  Created created;
+  const Value by_id[] = {id->rows.at(0).at(0)};
+  auto row = txn.Query("SELECT * FROM notifications WHERE id = $1", by_id);
+  if (!row) return std::move(row).error();
+  created.row = std::move(*row);
+  if (n.channel != "email") return created;
+
+  // The personal account's owner, or every member of a team.
+  const Value account[] = {Value::Text(n.account_id)};
+  auto recipients = txn.Query(
+      "SELECT u.email FROM accounts a JOIN auth_users u ON u.id = a.primary_owner_user_id "
+      "WHERE a.id = $1 AND a.is_personal_account AND u.email IS NOT NULL "
+      "UNION SELECT u.email FROM accounts_memberships m JOIN auth_users u ON u.id = m.user_id "
+      "WHERE m.account_id = $1 AND u.email IS NOT NULL ORDER BY 1",
+      account);
+  if (!recipients) return std::move(recipients).error();
+  for (const auto& r : recipients->rows) {
+    mail::Message message;
+    message.to = r[0].as_text();
+    message.subject = "Notification: " + n.type;
+    message.text = n.body + (n.link.empty() ? "" : "\n\n" + n.link) + "\n";
+    created.emails.push_back(std::move(message));
+  }
+  return created;
+}
+
+}  // namespace tb::notifications
