@@ -16,6 +16,7 @@
 #include "api/rest/rest_handlers.h"
 #include "api/rest/values.h"
 #include "base/strings.h"
+#include "domain/accounts/invitations.h"
 #include "domain/accounts/team_accounts.h"
 #include "domain/notifications/notifications.h"
 #include "domain/tokens/one_time_tokens.h"
@@ -202,6 +203,24 @@ Result<store::Rows> CreateNotification(const WorkflowCall& c) {
   return std::move(created->row);
 }
 
+Result<store::Rows> AddInvitations(const WorkflowCall& c) {
+  accounts::InvitationSettings settings;
+  settings.site_url = c.context.auth->config->site_url;
+  auto invited = accounts::AddInvitations(c.txn, c.who.user_id, c.text(0), c.text(1), settings, *c.context.auth->clock);
+  if (!invited) return std::move(invited).error();
+  for (auto& m : invited->emails) c.emails->push_back(std::move(m));
+  return std::move(invited->rows);
+}
+
+Result<store::Rows> AcceptInvitation(const WorkflowCall& c) {
+  auto account = accounts::AcceptInvitation(c.txn, c.who.user_id, c.text(0), c.text(1), *c.context.auth->clock);
+  if (!account) return std::move(account).error();
+  store::Rows rows;
+  rows.columns = {Col("account_id", store::ColumnType::kUuid)};
+  rows.rows.push_back({Value::Text(*account)});
+  return rows;
+}
+
 const std::vector<Workflow>& Workflows() {
   using P = policy::HelperParameter;
   static const std::vector<Workflow> workflows = {
@@ -241,6 +260,17 @@ const std::vector<Workflow>& Workflows() {
          rows.rows.push_back({Value::Bool(*revoked)});
          return rows;
        }},
+      {"add_invitations_to_account", {P{"account_slug", "text"}, P{"invitations", "jsonb[]"}}, store::Access::kWrite,
+       Returns::kSet, AddInvitations},
+      {"get_account_invitations", {P{"account_slug", "text"}}, store::Access::kRead, Returns::kSet,
+       [](const WorkflowCall& c) { return accounts::AccountInvitations(c.txn, c.who.user_id, c.text(0)); }},
+      {"get_invitation", {P{"token", "text"}}, store::Access::kRead, Returns::kRow,
+       [](const WorkflowCall& c) -> Result<store::Rows> {
+         if (!c.who.is_user()) return Error(Forbidden("only a signed-in user may look up an invitation"));
+         return accounts::InvitationByToken(c.txn, c.text(0), *c.context.auth->clock);
+       }},
+      {"accept_invitation", {P{"token", "text"}, P{"user_id", "uuid"}}, store::Access::kWrite, Returns::kScalar,
+       AcceptInvitation},
       {"create_notification",
        {P{"account_id", "uuid"}, P{"body", "text"}, P{"type", "text", true}, P{"channel", "text", true},
         P{"link", "text", true}, P{"metadata", "jsonb", true}, P{"expires_at", "text", true}},
