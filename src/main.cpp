@@ -70,6 +70,16 @@ int RunCreateUser(const tb::app::Config& config, const std::string& email, const
   return 0;
 }
 
+int RunSuperAdmin(const tb::app::Config& config, const std::string& email, bool grant) {
+  auto app = tb::app::App::Open(config);
+  if (!app) return Fail(app.error().message);
+  auto changed = (*app)->SetSuperAdmin(email, grant);
+  if (!changed) return Fail(changed.error().message);
+  std::printf("%s %s a super admin\n", email.c_str(),
+              grant ? (*changed ? "is now" : "already was") : (*changed ? "is no longer" : "was not"));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -188,6 +198,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(6, 128))
       ->capture_default_str();
 
+  std::string admin_email;
+  CLI::App* grant_super_admin =
+      admin->add_subcommand("grant-super-admin", "Make a user a super admin (their powers also need an aal2 session)");
+  grant_super_admin->add_option("EMAIL", admin_email, "The user's email address")->required();
+  CLI::App* revoke_super_admin = admin->add_subcommand("revoke-super-admin", "Take super admin away from a user");
+  revoke_super_admin->add_option("EMAIL", admin_email, "The user's email address")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -217,5 +234,7 @@ int main(int argc, char** argv) {
   if (*migrate) return RunMigrate(config, status_only);
   if (*keys) return RunKeys(config);
   if (*create_user) return RunCreateUser(config, new_email, new_password, new_confirmed);
+  if (*grant_super_admin) return RunSuperAdmin(config, admin_email, true);
+  if (*revoke_super_admin) return RunSuperAdmin(config, admin_email, false);
   return kExitUsage;
 }

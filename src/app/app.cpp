@@ -11,6 +11,7 @@
 #include "domain/auth/admin_users.h"
 #include "domain/auth/email_tokens.h"
 #include "domain/auth/session_service.h"
+#include "domain/auth/user.h"
 #include "mail/mailer.h"
 #include "app/data_dir.h"
 #include "crypto/jwt.h"
@@ -166,6 +167,24 @@ Result<std::string> App::CreateUser(const std::string& email, const std::string&
   if (!user) return std::move(user).error();
   if (Status s = (*txn)->Commit(); !s) return std::move(s).error();
   return user->id;
+}
+
+Result<bool> App::SetSuperAdmin(const std::string& email, bool grant) {
+  const std::string normalized = auth::NormalizeEmail(email);
+  if (normalized.empty()) return Error::Make(ErrorCode::kInvalidArgument, "not a valid email address: " + email);
+  if (auto applied = Migrate(); !applied) return std::move(applied).error();
+  auto txn = store_->Begin(store::Access::kWrite);
+  if (!txn) return std::move(txn).error();
+  auto user = auth::users::FindByEmail(**txn, normalized);
+  if (!user) return std::move(user).error();
+  if (!*user) return Error::Make(ErrorCode::kNotFound, "no user with the email " + normalized);
+  const store::Value params[] = {store::Value::Text((*user)->id)};
+  auto changed = (*txn)->Execute(grant ? "INSERT INTO super_admins (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING"
+                                       : "DELETE FROM super_admins WHERE user_id = $1",
+                                 params);
+  if (!changed) return std::move(changed).error();
+  if (Status s = (*txn)->Commit(); !s) return std::move(s).error();
+  return *changed > 0;
 }
 
 Status App::Serve() {

@@ -50,6 +50,11 @@ class App {
   // config.auth_min_password_length, and with reason email_exists when the address is taken.
   Result<std::string> CreateUser(const std::string& email, const std::string& password, bool confirmed);
 
+  // `tenantbase admin grant-super-admin | revoke-super-admin EMAIL`: migrates, then adds or
+  // removes the user's super_admins row; true when that changed anything. Fails with
+  // kNotFound for an unknown email.
+  Result<bool> SetSuperAdmin(const std::string& email, bool grant);
+
   // Migrates, listens, and serves until SIGINT/SIGTERM; then finishes in-flight requests
   // and closes the database. Fails before serving when migration or listening fails.
   Status Serve();

@@ -5,7 +5,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './support/server.mjs';
+import { startServer, runCli } from './support/server.mjs';
 import { client, adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
 import { userWithVerifiedFactor } from './support/mfa.mjs';
@@ -229,6 +229,23 @@ describe('row-level security of the core tables', () => {
       const { data, error } = await owner.client.from('one_time_tokens').select('*');
       assert.equal(error, null);
       assert.deepEqual(data, []);
+    });
+
+    it('tenantbase admin grant-super-admin / revoke-super-admin', async () => {
+      const boss = await userWithVerifiedFactor(server);
+      const see = async () => (await boss.client.from('accounts').select('id').eq('id', team.id)).data.length;
+      assert.equal(await see(), 0);
+      const granted = runCli(['admin', 'grant-super-admin', boss.email.toUpperCase(), '--data', server.dataDir]);
+      assert.equal(granted.status, 0, granted.stderr);
+      assert.match(granted.stdout, /is now a super admin/);
+      assert.equal(await see(), 1, 'at aal2 the new super admin reads every account');
+      assert.match(runCli(['admin', 'grant-super-admin', boss.email, '--data', server.dataDir]).stdout, /already was/);
+      const revoked = runCli(['admin', 'revoke-super-admin', boss.email, '--data', server.dataDir]);
+      assert.equal(revoked.status, 0, revoked.stderr);
+      assert.equal(await see(), 0);
+      const unknown = runCli(['admin', 'grant-super-admin', 'nobody@example.com', '--data', server.dataDir]);
+      assert.notEqual(unknown.status, 0);
+      assert.match(unknown.stderr, /no user with the email/);
     });
 
     it('a super admin sees everything only at aal2', async () => {
