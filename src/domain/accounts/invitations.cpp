@@ -5,26 +5,15 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "domain/auth/user.h"
+#include "domain/workflow_errors.h"
 
 namespace tb::accounts {
 
 namespace {
 
 using store::Value;
-
-Error Refused(std::string message) {
-  Error e = Error::Make(ErrorCode::kFailedPrecondition, std::move(message));
-  e.sqlstate = "P0001";
-  return e;
-}
-
-Error BadArgument(std::string message) {
-  Error e = Error::Make(ErrorCode::kInvalidArgument, std::move(message));
-  e.sqlstate = "22023";
-  return e;
-}
-
-double Level(const Value& v) { return v.kind() == Value::Kind::kInt ? static_cast<double>(v.as_int()) : v.as_real(); }
+using domain::BadArgument;
+using domain::Refused;
 
 std::string TokenHash(std::string_view token) { return crypto::Sha256Hex(token); }
 
@@ -53,7 +42,7 @@ Result<Invited> AddInvitations(store::Transaction& txn, std::string_view caller,
   auto allowed = txn.Query("SELECT has_permission($1, $2, 'invites.manage')", check);
   if (!allowed) return std::move(allowed).error();
   if (!allowed->rows[0][0].as_bool() || a[4].is_null()) return Refused("You do not have permission to invite members");
-  const double caller_level = Level(a[4]);
+  const double caller_level = domain::HierarchyLevel(a[4]);
 
   rapidjson::Document doc;
   if (doc.Parse(invitations_json.data(), invitations_json.size()).HasParseError() || !doc.IsArray() || doc.Empty()) {
@@ -77,7 +66,7 @@ Result<Invited> AddInvitations(store::Transaction& txn, std::string_view caller,
     auto level = txn.Query("SELECT hierarchy_level FROM roles WHERE name = $1", role);
     if (!level) return std::move(level).error();
     if (level->rows.empty()) return BadArgument(where + "unknown role " + invite.role);
-    if (!primary_owner && Level(level->rows[0][0]) < caller_level) {
+    if (!primary_owner && domain::HierarchyLevel(level->rows[0][0]) < caller_level) {
       return Refused(where + "you cannot invite with a role above your own");
     }
     invites.push_back(std::move(invite));

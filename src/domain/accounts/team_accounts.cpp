@@ -3,24 +3,15 @@
 #include <cctype>
 
 #include "crypto/random.h"
+#include "domain/workflow_errors.h"
 
 namespace tb::accounts {
 
 namespace {
 
 using store::Value;
-
-Error Refused(std::string message) {
-  Error e = Error::Make(ErrorCode::kFailedPrecondition, std::move(message));
-  e.sqlstate = "P0001";
-  return e;
-}
-
-Error BadArgument(std::string message) {
-  Error e = Error::Make(ErrorCode::kInvalidArgument, std::move(message));
-  e.sqlstate = "22023";
-  return e;
-}
+using domain::BadArgument;
+using domain::Refused;
 
 Result<bool> Exists(store::Transaction& txn, std::string_view sql, std::span<const Value> params) {
   auto rows = txn.Query(sql, params);
@@ -55,8 +46,6 @@ struct TeamFacts {
   std::optional<double> target_level;  // the target's, if a member
 };
 
-double Level(const Value& v) { return v.kind() == Value::Kind::kInt ? static_cast<double>(v.as_int()) : v.as_real(); }
-
 // The account and where the caller and the target stand in it; P0001 when there is no
 // such account.
 Result<TeamFacts> FactsOf(store::Transaction& txn, std::string_view account_id, std::string_view caller,
@@ -77,8 +66,8 @@ Result<TeamFacts> FactsOf(store::Transaction& txn, std::string_view account_id, 
   TeamFacts facts;
   facts.primary_owner = row[0].as_text();
   facts.personal = row[1].as_bool();
-  if (!row[2].is_null()) facts.caller_level = Level(row[2]);
-  if (!row[3].is_null()) facts.target_level = Level(row[3]);
+  if (!row[2].is_null()) facts.caller_level = domain::HierarchyLevel(row[2]);
+  if (!row[3].is_null()) facts.target_level = domain::HierarchyLevel(row[3]);
   return facts;
 }
 
@@ -192,7 +181,7 @@ Status UpdateMemberRole(store::Transaction& txn, std::string_view caller, std::s
   if (!level) return std::move(level).error();
   if (level->rows.empty()) return BadArgument("unknown role \"" + std::string(role) + "\"");
   const bool primary_owner = facts->primary_owner == caller;
-  if (!primary_owner && (!facts->caller_level || Level(level->rows[0][0]) < *facts->caller_level)) {
+  if (!primary_owner && (!facts->caller_level || domain::HierarchyLevel(level->rows[0][0]) < *facts->caller_level)) {
     return Refused("You cannot give a role above your own");
   }
   store::AsServer definer(txn);

@@ -9,24 +9,20 @@
 
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "domain/workflow_errors.h"
 
 namespace tb::tokens {
 
 namespace {
 
 using store::Value;
+using domain::BadArgument;
 
 constexpr int64_t kMaxLifetimeSeconds = 30 * 24 * 3600;
 constexpr std::string_view kCodePrefix = "c:";
 constexpr std::string_view kLinkPrefix = "l:";
 // Auth keeps its email codes in the same table under these purposes.
 constexpr std::string_view kAuthPurposes[] = {"signup", "recovery", "email_change", "magiclink"};
-
-Error BadArgument(std::string message) {
-  Error e = Error::Make(ErrorCode::kInvalidArgument, std::move(message));
-  e.sqlstate = "22023";
-  return e;
-}
 
 bool IsSixDigits(std::string_view s) {
   return s.size() == 6 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
