@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <optional>
 #include <span>
 
 #include <spdlog/spdlog.h>
@@ -16,6 +17,7 @@
 #include "api/rest/rest_handlers.h"
 #include "api/rest/values.h"
 #include "base/strings.h"
+#include "domain/accounts/deletion.h"
 #include "domain/accounts/invitations.h"
 #include "domain/accounts/team_accounts.h"
 #include "domain/notifications/notifications.h"
@@ -93,6 +95,9 @@ struct WorkflowCall {
   const RestContext& context;
   tokens::ClientInfo client;
   std::vector<mail::Message>* emails;  // sent once the transaction has committed
+  // A refusal to answer with after committing what the call recorded (a wrong code's
+  // attempt, say), where an error would roll it back.
+  std::optional<Error>* refusal;
 
   const Value& arg(size_t i) const { return args[i]; }
   std::string text(size_t i, std::string fallback = "") const { return args[i].is_null() ? fallback : args[i].as_text(); }
@@ -221,6 +226,12 @@ Result<store::Rows> AcceptInvitation(const WorkflowCall& c) {
   return rows;
 }
 
+Result<store::Rows> Deleted(const WorkflowCall& c, Result<accounts::Deletion> deletion) {
+  if (!deletion) return std::move(deletion).error();
+  if (deletion->refusal) *c.refusal = std::move(deletion->refusal);
+  return store::Rows{};
+}
+
 const std::vector<Workflow>& Workflows() {
   using P = policy::HelperParameter;
   static const std::vector<Workflow> workflows = {
@@ -271,6 +282,14 @@ const std::vector<Workflow>& Workflows() {
        }},
       {"accept_invitation", {P{"token", "text"}, P{"user_id", "uuid"}}, store::Access::kWrite, Returns::kScalar,
        AcceptInvitation},
+      {"delete_personal_account", {P{"otp", "text"}}, store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) {
+         return Deleted(c, accounts::DeletePersonalAccount(c.txn, c.who.user_id, c.text(0), TokensOf(c), c.client));
+       }},
+      {"delete_team_account", {P{"account_id", "uuid"}, P{"otp", "text"}}, store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) {
+         return Deleted(c, accounts::DeleteTeamAccount(c.txn, c.who.user_id, c.text(0), c.text(1), TokensOf(c), c.client));
+       }},
       {"create_notification",
        {P{"account_id", "uuid"}, P{"body", "text"}, P{"type", "text", true}, P{"channel", "text", true},
         P{"link", "text", true}, P{"metadata", "jsonb", true}, P{"expires_at", "text", true}},
@@ -401,15 +420,17 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
     auto txn = BeginFor(context, *identity, workflow->access);
     if (!txn) return ErrorResponse(txn.error(), signed_in);
     std::vector<mail::Message> emails;
+    std::optional<Error> refusal;
     const WorkflowCall call{**txn, *identity, values, *page, context,
                             tokens::ClientInfo{request.remote_address,
                                                std::string(request.HeaderValue("User-Agent").substr(0, 512))},
-                            &emails};
+                            &emails, &refusal};
     auto rows = workflow->call(call);
     if (!rows) return ErrorResponse(rows.error(), signed_in);
     if (workflow->access == store::Access::kWrite) {
       if (Status s = (*txn)->Commit(); !s) return ErrorResponse(s.error(), signed_in);
     }
+    if (refusal) return ErrorResponse(*refusal, signed_in);
     // The rows are committed; a message that cannot be sent is logged, not undone.
     for (const mail::Message& m : emails) {
       if (Status s = context.auth->mailer->Send(m); !s) {
