@@ -1,5 +1,8 @@
 // Sign-up, the token grants, the current user, logout and settings.
 #include "api/auth/auth_handlers.h"
+
+#include <optional>
+
 #include "api/auth/auth_response.h"
 #include "api/auth/authenticate.h"
 #include "api/auth/handler_support.h"
@@ -29,6 +32,24 @@ Result<std::pair<User, std::vector<tb::auth::Factor>>> LoadUser(const AuthContex
   auto factors = tb::auth::users::ListFactors(**txn, user_id);
   if (!factors) return std::move(factors).error();
   return std::make_pair(std::move(**user), std::move(*factors));
+}
+
+// The email, password and user data fields signup and PUT /user share: each optional;
+// a field of the wrong type fails with its message.
+struct Credentials {
+  std::optional<std::string> email;
+  std::optional<std::string> password;
+  std::string data;  // a JSON object's text, "" when absent
+};
+
+Result<Credentials> CredentialFields(const rapidjson::Document& body) {
+  auto email = StringField(body, "email");
+  if (!email) return std::move(email).error();
+  auto password = StringField(body, "password");
+  if (!password) return std::move(password).error();
+  auto data = ObjectField(body, "data");
+  if (!data) return std::move(data).error();
+  return Credentials{std::move(*email), std::move(*password), std::move(*data)};
 }
 
 // A user object for an address that is already registered, when confirmation is on:
@@ -118,28 +139,23 @@ http::Response Signup(http::Request& request, const AuthContext& context) {
   if (auto identity = Authenticate(request, context); !identity) return AuthErrorFrom(identity.error());
   auto body = ParseObject(request.body);
   if (!body) return AuthError(400, "bad_json", body.error().message);
-  auto email_field = StringField(*body, "email");
-  auto password_field = StringField(*body, "password");
-  auto data = ObjectField(*body, "data");
-  if (!email_field || !password_field || !data) {
-    return BadRequest(!email_field ? email_field.error().message
-                      : !password_field ? password_field.error().message
-                                        : data.error().message);
-  }
+  auto credentials = CredentialFields(*body);
+  if (!credentials) return BadRequest(credentials.error().message);
+  auto& [email_field, password_field, data] = *credentials;
   if (body->HasMember("phone") && !(*body)["phone"].IsNull()) {
     return AuthError(422, "phone_provider_disabled", "Phone signups are disabled");
   }
-  if (!*email_field) return BadRequest("To signup, please provide your email");
-  const std::string email = tb::auth::NormalizeEmail(**email_field);
+  if (!email_field) return BadRequest("To signup, please provide your email");
+  const std::string email = tb::auth::NormalizeEmail(*email_field);
   if (email.empty()) {
     return AuthError(400, "email_address_invalid", "Unable to validate email address: invalid format");
   }
   if (!WithinRateLimits(context, request, "signup", email)) return RateLimited();
-  if (!*password_field) return BadRequest("Signup requires a valid password");
-  if (!StrongEnough(context, **password_field)) return WeakPassword(context);
+  if (!password_field) return BadRequest("Signup requires a valid password");
+  if (!StrongEnough(context, *password_field)) return WeakPassword(context);
 
   // argon2 takes tens of milliseconds: hash before taking the writer.
-  auto hash = crypto::HashPassword(**password_field);
+  auto hash = crypto::HashPassword(*password_field);
   if (!hash) return AuthErrorFrom(hash.error());
 
   auto txn = context.store->Begin(store::Access::kWrite);
@@ -153,7 +169,7 @@ http::Response Signup(http::Request& request, const AuthContext& context) {
   tb::auth::NewUser fields;
   fields.email = email;
   fields.encrypted_password = *hash;
-  if (!data->empty()) fields.user_metadata = *data;
+  if (!data.empty()) fields.user_metadata = data;
   fields.confirmed = !context.config->confirm_email;
   auto user = tb::auth::users::Create(**txn, fields);
   if (!user) return AuthErrorFrom(user.error());
@@ -202,29 +218,24 @@ http::Response UpdateUser(http::Request& request, const AuthContext& context) {
   if (!identity->is_user()) return AuthError(403, "bad_jwt", "invalid claim: missing sub claim");
   auto body = ParseObject(request.body);
   if (!body) return AuthError(400, "bad_json", body.error().message);
-  auto email_field = StringField(*body, "email");
-  auto password_field = StringField(*body, "password");
-  auto data = ObjectField(*body, "data");
-  if (!email_field || !password_field || !data) {
-    return BadRequest(!email_field ? email_field.error().message
-                      : !password_field ? password_field.error().message
-                                        : data.error().message);
-  }
+  auto credentials = CredentialFields(*body);
+  if (!credentials) return BadRequest(credentials.error().message);
+  auto& [email_field, password_field, data] = *credentials;
   std::string new_hash;
-  if (*password_field) {
-    if (!StrongEnough(context, **password_field)) return WeakPassword(context);
+  if (password_field) {
+    if (!StrongEnough(context, *password_field)) return WeakPassword(context);
     auto current = LoadUser(context, identity->user_id);
     if (!current) return AuthErrorFrom(current.error());
-    if (crypto::VerifyPassword(**password_field, current->first.encrypted_password)) {
+    if (crypto::VerifyPassword(*password_field, current->first.encrypted_password)) {
       return AuthError(422, "same_password", "New password should be different from the old password.");
     }
-    auto hash = crypto::HashPassword(**password_field);
+    auto hash = crypto::HashPassword(*password_field);
     if (!hash) return AuthErrorFrom(hash.error());
     new_hash = std::move(*hash);
   }
   std::string new_email;
-  if (*email_field) {
-    new_email = tb::auth::NormalizeEmail(**email_field);
+  if (email_field) {
+    new_email = tb::auth::NormalizeEmail(*email_field);
     if (new_email.empty()) {
       return AuthError(400, "email_address_invalid", "Unable to validate email address: invalid format");
     }
@@ -244,9 +255,9 @@ http::Response UpdateUser(http::Request& request, const AuthContext& context) {
       return AuthErrorFrom(s.error());
     }
   }
-  if (!data->empty()) {
+  if (!data.empty()) {
     // GoTrue merges the given keys into user_metadata; a null value removes a key.
-    const store::Value params[] = {store::Value::Text(*data), store::Value::Text(identity->user_id)};
+    const store::Value params[] = {store::Value::Text(data), store::Value::Text(identity->user_id)};
     if (auto done = (*txn)->Execute(
             "UPDATE auth_users SET raw_user_meta_data = json_patch(raw_user_meta_data, $1) WHERE id = $2",
             params);
