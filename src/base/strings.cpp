@@ -1,5 +1,7 @@
 #include "base/strings.h"
 
+#include <charconv>
+
 namespace tb {
 
 namespace {
@@ -61,6 +63,13 @@ std::string PercentEncode(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<int64_t> ParseInt64(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 bool LooksLikeUuid(std::string_view text) {

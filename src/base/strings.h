@@ -4,6 +4,8 @@
 // SQL identifiers and our own formats are ASCII.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,8 @@ std::vector<std::string_view> Split(std::string_view text, char sep);
 // Percent-encodes every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~), so the
 // result is safe as one URL query value or fragment value.
 std::string PercentEncode(std::string_view text);
+// The whole of `text` as a decimal int64 ("-12"); nullopt for anything else, "" included.
+std::optional<int64_t> ParseInt64(std::string_view text);
 // True for the 8-4-4-4-12 hexadecimal form of a UUID (either case).
 bool LooksLikeUuid(std::string_view text);
 

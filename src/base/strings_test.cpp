@@ -31,5 +31,14 @@ TEST(Strings, PercentEncodeKeepsOnlyUnreservedBytes) {
   EXPECT_EQ(PercentEncode(""), "");
 }
 
+TEST(Strings, ParseInt64TakesTheWholeTextOrNothing) {
+  EXPECT_EQ(ParseInt64("42"), 42);
+  EXPECT_EQ(ParseInt64("-7"), -7);
+  EXPECT_EQ(ParseInt64("9223372036854775807"), INT64_MAX);
+  for (const char* bad : {"", " 1", "1 ", "1.5", "12a", "+3", "9223372036854775808"}) {
+    EXPECT_FALSE(ParseInt64(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tb

@@ -11,7 +11,7 @@
 // the top table. `items.name=eq.x` has path {"items"}.
 //
 // Thread-safety: plain values; copy and share freely. (The few functions declared here are
-// defined in query_parser.cpp, the module's only source file.)
+// defined in query_parser.cpp.)
 #pragma once
 
 #include <cstdint>

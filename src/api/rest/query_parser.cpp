@@ -724,13 +724,6 @@ Result<std::vector<std::string>> ParseColumns(std::string_view param, std::strin
   return names;
 }
 
-std::optional<int64_t> ParseInteger(std::string_view text) {
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // Rows [first, last] of a Range header (`0-9`, or `10-` for no last); nullopt when absent.
 struct RowSpan {
   int64_t first = 0;
@@ -749,8 +742,8 @@ Result<std::optional<RowSpan>> ParseRangeHeader(std::string_view header) {
   const std::string_view upper =
       dash == std::string_view::npos ? std::string_view() : header.substr(dash + 1);
   RowSpan span;
-  const std::optional<int64_t> first = AllDigits(lower) ? ParseInteger(lower) : std::nullopt;
-  if (!upper.empty()) span.last = AllDigits(upper) ? ParseInteger(upper) : std::nullopt;
+  const std::optional<int64_t> first = AllDigits(lower) ? ParseInt64(lower) : std::nullopt;
+  if (!upper.empty()) span.last = AllDigits(upper) ? ParseInt64(upper) : std::nullopt;
   if (dash == std::string_view::npos || !first || (!upper.empty() && !span.last)) {
     return SyntaxError("\"" + std::string(header) + "\" is not a valid range");
   }
@@ -798,7 +791,7 @@ class PageCollector {
     const bool is_limit = LastSegment(key) == "limit";
     auto path = ParseEmbedPath(Prefix(key), key);
     if (!path) return path.error();
-    const std::optional<int64_t> number = ParseInteger(value);
+    const std::optional<int64_t> number = ParseInt64(value);
     if (!number) {
       return SyntaxError("\"" + std::string(value) + "\" is not a valid " +
                          (is_limit ? "limit" : "offset"));
@@ -840,44 +833,6 @@ Status AddOrder(std::string_view key, std::string_view value, std::vector<Order>
     for (OrderTerm& term : *terms) same->terms.push_back(std::move(term));
   }
   return Ok();
-}
-
-// ---- Prefer -------------------------------------------------------------------------
-
-template <typename E>
-struct PreferToken {
-  std::string_view text;
-  E value;
-};
-
-constexpr PreferToken<ReturnPreference> kReturnTokens[] = {
-    {"return=minimal", ReturnPreference::kMinimal},
-    {"return=headers-only", ReturnPreference::kHeadersOnly},
-    {"return=representation", ReturnPreference::kRepresentation}};
-constexpr PreferToken<CountPreference> kCountTokens[] = {
-    {"count=exact", CountPreference::kExact},
-    {"count=planned", CountPreference::kPlanned},
-    {"count=estimated", CountPreference::kEstimated}};
-constexpr PreferToken<ResolutionPreference> kResolutionTokens[] = {
-    {"resolution=merge-duplicates", ResolutionPreference::kMergeDuplicates},
-    {"resolution=ignore-duplicates", ResolutionPreference::kIgnoreDuplicates}};
-constexpr PreferToken<MissingPreference> kMissingTokens[] = {
-    {"missing=default", MissingPreference::kDefault}, {"missing=null", MissingPreference::kNull}};
-constexpr PreferToken<HandlingPreference> kHandlingTokens[] = {
-    {"handling=lenient", HandlingPreference::kLenient},
-    {"handling=strict", HandlingPreference::kStrict}};
-constexpr PreferToken<TxPreference> kTxTokens[] = {{"tx=commit", TxPreference::kCommit},
-                                                   {"tx=rollback", TxPreference::kRollback}};
-
-// Whether `token` is one of `table`'s; sets `slot` unless an earlier token already did.
-template <typename E, size_t N>
-bool Pick(std::optional<E>& slot, std::string_view token, const PreferToken<E> (&table)[N]) {
-  for (const PreferToken<E>& entry : table) {
-    if (token != entry.text) continue;
-    if (!slot) slot = entry.value;
-    return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -947,44 +902,6 @@ Result<ReadQuery> ParseQuery(std::span<const std::pair<std::string, std::string>
   if (!merged) return merged.error();
   query.pages = std::move(*merged);
   return query;
-}
-
-Result<Preferences> ParsePrefer(std::span<const std::string_view> prefer_headers) {
-  Preferences prefs;
-  std::optional<HandlingPreference> handling;
-  bool seen_max_affected = false;
-  for (std::string_view header : prefer_headers) {
-    for (std::string_view raw : Split(header, ',')) {
-      const std::string_view token = Trim(raw);
-      if (token.empty()) continue;
-      if (Pick(prefs.representation, token, kReturnTokens) ||
-          Pick(prefs.count, token, kCountTokens) ||
-          Pick(prefs.resolution, token, kResolutionTokens) ||
-          Pick(prefs.missing, token, kMissingTokens) || Pick(handling, token, kHandlingTokens) ||
-          Pick(prefs.tx, token, kTxTokens) || token == "params=single-object") {
-        continue;  // params=single-object: PostgREST's deprecated RPC preference, no effect here
-      }
-      if (token.starts_with("timezone=")) {
-        if (!prefs.timezone) prefs.timezone = std::string(token.substr(9));
-      } else if (token.starts_with("max-affected=")) {
-        // As in PostgREST: a value that is not a number is ignored, not invalid.
-        if (!seen_max_affected) prefs.max_affected = ParseInteger(token.substr(13));
-        seen_max_affected = true;
-      } else {
-        prefs.invalid.emplace_back(token);
-      }
-    }
-  }
-  prefs.handling = handling.value_or(HandlingPreference::kLenient);
-  if (prefs.handling == HandlingPreference::kStrict && !prefs.invalid.empty()) {
-    std::string list;
-    for (const std::string& token : prefs.invalid) list += (list.empty() ? "" : ", ") + token;
-    Error error = Error::WithReason(ErrorCode::kInvalidArgument, "PGRST122",
-                                    "Invalid preferences given with handling=strict");
-    error.detail = "Invalid preferences: " + list;
-    return error;
-  }
-  return prefs;
 }
 
 }  // namespace tb::rest

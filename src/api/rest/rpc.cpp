@@ -4,7 +4,6 @@
 // set of rows (an array, paged by limit/offset) as JSON.
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <optional>
 #include <span>
@@ -341,13 +340,10 @@ Result<accounts::Page> PageOf(const std::vector<std::pair<std::string, std::stri
   accounts::Page page;
   for (const auto& [key, value] : params) {
     if (key != "limit" && key != "offset") continue;
-    int64_t n = 0;
-    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    if (ec != std::errc() || end != value.data() + value.size() || n < 0) {
-      return RestError("PGRST100", "\"" + value + "\" is not a valid " + key);
-    }
-    if (key == "limit") page.limit = n;
-    if (key == "offset") page.offset = n;
+    const std::optional<int64_t> n = ParseInt64(value);
+    if (!n || *n < 0) return RestError("PGRST100", "\"" + value + "\" is not a valid " + key);
+    if (key == "limit") page.limit = *n;
+    if (key == "offset") page.offset = *n;
   }
   return page;
 }

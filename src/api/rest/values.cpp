@@ -52,12 +52,9 @@ Result<Value> ValueFromText(const CatalogColumn& column, std::string_view text) 
       return Invalid("22P02", "boolean", text);
     }
     case ColumnType::kInteger: {
-      int64_t n = 0;
-      const auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), n);
-      if (ec != std::errc() || end != trimmed.data() + trimmed.size() || trimmed.empty()) {
-        return Invalid("22P02", "bigint", text);
-      }
-      return Value::Int(n);
+      const std::optional<int64_t> n = ParseInt64(trimmed);
+      if (!n) return Invalid("22P02", "bigint", text);
+      return Value::Int(*n);
     }
     case ColumnType::kNumeric: {
       double d = 0;
