@@ -18,6 +18,22 @@ import { startServer } from './support/server.mjs';
 import { client, adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
 import { userWithVerifiedFactor } from './support/mfa.mjs';
+import {
+  EXTRA_ROLE,
+  SEEDED_ROLE_PERMISSIONS,
+  STATUSES,
+  PAST,
+  PROTECTED_MESSAGE,
+  SPEC,
+  keyOf,
+  columnsOf,
+  expiryOf,
+  normalize,
+  Model,
+  applyFilter,
+  matches,
+  showFilter,
+} from './support/policy_model.mjs';
 
 // ---- replay parameters ------------------------------------------------------------------
 
@@ -83,179 +99,6 @@ const rnd = {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   },
 };
-
-// ---- the world's constants --------------------------------------------------------------
-
-const PERMISSIONS = ['roles.manage', 'billing.manage', 'settings.manage', 'members.manage', 'invites.manage'];
-const EXTRA_ROLE = 'viewer';
-const SEEDED_ROLE_PERMISSIONS = [
-  ...PERMISSIONS.map((p) => ['owner', p]),
-  ['member', 'members.manage'],
-  ['member', 'invites.manage'],
-];
-const STATUSES = ['active', 'trialing', 'past_due', 'canceled', 'unpaid', 'incomplete', 'incomplete_expired', 'paused'];
-const PAST = { created_at: '2020-01-01T00:00:00.000000+00:00', expires_at: '2020-01-02T00:00:00.000000+00:00' };
-const PROTECTED_MESSAGE = 'You do not have permission to update this field';
-
-// Per table: how a row is keyed, which columns identify it, which columns the model keeps
-// (compared on every read and on every service_role check), and which columns filters use.
-const SPEC = {
-  accounts: {
-    keyCols: ['id'], fields: ['name', 'primary_owner_user_id', 'is_personal_account'],
-    filterCols: ['id', 'primary_owner_user_id'],
-  },
-  accounts_memberships: { keyCols: ['user_id', 'account_id'], fields: ['account_role'], filterCols: ['account_id', 'user_id'] },
-  invitations: { keyCols: ['id'], fields: ['account_id', 'invited_by', 'email', 'role'], filterCols: ['id', 'account_id', 'invited_by'] },
-  notifications: { keyCols: ['id'], fields: ['account_id', 'body', 'dismissed', 'expires_at'], filterCols: ['id', 'account_id'] },
-  billing_customers: { keyCols: ['id'], fields: ['account_id', 'email'], filterCols: ['id', 'account_id'] },
-  subscriptions: { keyCols: ['id'], fields: ['account_id', 'status', 'active'], filterCols: ['id', 'account_id'] },
-  subscription_items: { keyCols: ['id'], fields: ['account_id', 'subscription_id', 'quantity'], filterCols: ['id', 'account_id', 'subscription_id'] },
-  super_admins: { keyCols: ['user_id'], fields: [], filterCols: ['user_id'] },
-  roles: { keyCols: ['name'], fields: ['hierarchy_level'], filterCols: ['name'] },
-  role_permissions: { keyCols: ['role', 'permission'], fields: [], filterCols: ['role'] },
-  config: { keyCols: [], fields: ['enable_team_accounts'], filterCols: [] },
-  one_time_tokens: { keyCols: ['id'], fields: [], filterCols: [] },
-};
-const keyOf = (table, row) => (SPEC[table].keyCols.length === 0 ? 'config' : SPEC[table].keyCols.map((c) => String(row[c])).join('|'));
-const columnsOf = (table) => [...SPEC[table].keyCols, ...SPEC[table].fields].join(',');
-
-// notifications.expires_at as the model keeps it: 'null', 'future' or 'past'.
-function expiryOf(value) {
-  if (value === null) return 'null';
-  return Date.parse(value) > Date.now() ? 'future' : 'past';
-}
-// A row as read from the server, in the model's terms.
-function normalize(table, row) {
-  const out = {};
-  for (const c of [...SPEC[table].keyCols, ...SPEC[table].fields]) {
-    out[c] = table === 'notifications' && c === 'expires_at' ? expiryOf(row[c]) : row[c];
-  }
-  return out;
-}
-
-// ---- the model of 0010_policies.sql ---------------------------------------------------------
-
-class Model {
-  constructor() {
-    this.t = Object.fromEntries(Object.keys(SPEC).map((name) => [name, new Map()]));
-    this.ever = Object.fromEntries(Object.keys(SPEC).map((name) => [name, []]));
-  }
-  rows(table) { return [...this.t[table].values()]; }
-  put(table, row) {
-    const key = keyOf(table, row);
-    if (!this.t[table].has(key) && SPEC[table].keyCols.length === 1) this.ever[table].push(row[SPEC[table].keyCols[0]]);
-    this.t[table].set(key, row);
-  }
-  remove(table, row) { this.t[table].delete(keyOf(table, row)); }
-  membership(uid, acc) { return this.t.accounts_memberships.get(`${uid}|${acc}`); }
-  hasRole(uid, acc) { return this.membership(uid, acc) !== undefined; }
-  permsOf(role) {
-    return new Set(this.rows('role_permissions').filter((rp) => rp.role === role).map((rp) => rp.permission));
-  }
-  hasPermission(uid, acc, permission) {
-    const m = this.membership(uid, acc);
-    return m !== undefined && this.permsOf(m.account_role).has(permission);
-  }
-  isAccountOwner(uid, acc) { return this.t.accounts.get(acc)?.primary_owner_user_id === uid; }
-  isSuperAdmin(c) { return c.kind === 'user' && c.aal === 'aal2' && this.t.super_admins.has(c.uid); }
-  isSet(flag) { return this.t.config.get('config')[flag] === true; }
-
-  // SELECT policies. service_role bypasses them; anon has none.
-  canSelect(c, table, r) {
-    if (c.kind === 'service') return true;
-    if (c.kind === 'anon') return false;
-    const uid = c.uid;
-    const ownOrMember = (acc) => acc === uid || this.hasRole(uid, acc);
-    switch (table) {
-      case 'accounts': return r.primary_owner_user_id === uid || this.hasRole(uid, r.id) || this.isSuperAdmin(c);
-      case 'accounts_memberships': return r.user_id === uid || this.hasRole(uid, r.account_id);
-      case 'roles': case 'role_permissions': case 'config': return true;
-      case 'invitations': return this.hasPermission(uid, r.account_id, 'invites.manage');
-      case 'super_admins': return this.isSuperAdmin(c);
-      case 'billing_customers': case 'subscriptions': case 'subscription_items': return ownOrMember(r.account_id);
-      case 'notifications': return ownOrMember(r.account_id) && r.expires_at !== 'past';
-      case 'one_time_tokens': return false;
-      default: throw new Error(`no model for ${table}`);
-    }
-  }
-  // UPDATE policies (USING; a filtered UPDATE also needs the row visible to SELECT).
-  canUpdate(c, table, r) {
-    if (c.kind === 'service') return true;
-    if (c.kind === 'anon' || !this.canSelect(c, table, r)) return false;
-    const uid = c.uid;
-    switch (table) {
-      case 'accounts':
-        return (r.is_personal_account && r.primary_owner_user_id === uid)
-          || (!r.is_personal_account && this.hasPermission(uid, r.id, 'settings.manage'));
-      case 'notifications':
-        return (r.account_id === uid || this.hasRole(uid, r.account_id)) && r.expires_at !== 'past';
-      default: return false;
-    }
-  }
-  // DELETE policies.
-  canDelete(c, table, r) {
-    if (c.kind === 'service') return true;
-    if (c.kind === 'anon' || !this.canSelect(c, table, r)) return false;
-    const uid = c.uid;
-    switch (table) {
-      case 'accounts_memberships': return r.user_id === uid && !this.isAccountOwner(uid, r.account_id);
-      case 'invitations': return this.hasPermission(uid, r.account_id, 'invites.manage');
-      default: return false;
-    }
-  }
-  // INSERT … WITH CHECK of invitations_create (the only insert policy).
-  canInsertInvitation(c, inv) {
-    if (c.kind === 'service') return true;
-    if (c.kind === 'anon') return false;
-    const acc = this.t.accounts.get(inv.account_id);
-    return this.isSet('enable_team_accounts') && inv.invited_by === c.uid && acc !== undefined
-      && !acc.is_personal_account && this.hasPermission(c.uid, inv.account_id, 'invites.manage');
-  }
-  // The BEFORE UPDATE triggers that hold protected fields for anon and authenticated: does
-  // `patch` change one of them on `r`?
-  changesProtected(c, table, r, patch) {
-    if (c.kind === 'service') return false;
-    const differs = (col) => col in patch && JSON.stringify(patch[col]) !== JSON.stringify(r[col]);
-    if (table === 'accounts') return ['id', 'primary_owner_user_id', 'is_personal_account'].some(differs);
-    if (table === 'notifications') {
-      return Object.keys(patch).some((col) => {
-        if (col === 'dismissed') return false;
-        if (col === 'expires_at') return patch[col] !== null || r.expires_at !== 'null'; // the test only sends null or a new time
-        return differs(col);
-      });
-    }
-    return false;
-  }
-}
-
-// ---- filters ------------------------------------------------------------------------------
-
-// A filter is a list of atoms, all of which must hold: { op: eq|neq|in|notin|or, col, vals }.
-function applyFilter(q, filter) {
-  for (const f of filter) {
-    if (f.op === 'eq') q = q.eq(f.col, f.vals[0]);
-    else if (f.op === 'neq') q = q.neq(f.col, f.vals[0]);
-    else if (f.op === 'in') q = q.in(f.col, f.vals);
-    else if (f.op === 'notin') q = q.not(f.col, 'in', `(${f.vals.join(',')})`);
-    else if (f.op === 'or') q = q.or(f.vals.map((v) => `${f.col}.eq.${v}`).join(','));
-    else throw new Error(`unknown filter ${f.op}`);
-  }
-  return q;
-}
-function matches(row, filter) {
-  return filter.every((f) => {
-    const hit = f.vals.includes(row[f.col]);
-    return f.op === 'neq' || f.op === 'notin' ? !hit : hit;
-  });
-}
-function showFilter(filter) {
-  return filter.map((f) => {
-    if (f.op === 'eq' || f.op === 'neq') return `.${f.op}(${f.col}, ${JSON.stringify(f.vals[0])})`;
-    if (f.op === 'notin') return `.not(${f.col}, in, (${f.vals.join(',')}))`;
-    if (f.op === 'or') return `.or(${f.vals.map((v) => `${f.col}.eq.${v}`).join(',')})`;
-    return `.in(${f.col}, ${JSON.stringify(f.vals)})`;
-  }).join('');
-}
 
 // ---- the test ----------------------------------------------------------------------------
 
