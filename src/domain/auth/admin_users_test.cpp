@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.h"
+
 #include <rapidjson/document.h>
 
 #include <limits>
@@ -15,16 +17,11 @@
 namespace tb::auth {
 namespace {
 
+using testing::FakeClock;
+
 using namespace std::chrono_literals;
 using store::Value;
 
-class FakeClock final : public Clock {
- public:
-  SystemTime Now() const override { return now_; }
-
- private:
-  SystemTime now_ = SystemClock::Instance().Now();
-};
 
 std::chrono::nanoseconds Duration(std::string_view text) {
   auto parsed = ParseGoDuration(text);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.h"
+
 #include <regex>
 #include <set>
 
@@ -14,16 +16,10 @@
 namespace tb::auth {
 namespace {
 
+using testing::FakeClock;
+
 using store::Value;
 
-class FakeClock final : public Clock {
- public:
-  SystemTime Now() const override { return now_; }
-  void Advance(std::chrono::seconds by) { now_ += by; }
-
- private:
-  SystemTime now_ = SystemClock::Instance().Now();
-};
 
 AuthConfig TestConfig() {
   AuthConfig config;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.h"
+
 #include "crypto/totp.h"
 #include "domain/auth/session_service.h"
 #include "support/migrated_store.h"
@@ -9,17 +11,12 @@
 namespace tb::auth {
 namespace {
 
+using testing::FakeClock;
+
 using store::Value;
 
-class FakeClock final : public Clock {
- public:
-  SystemTime Now() const override { return now_; }
-  void Advance(std::chrono::seconds by) { now_ += by; }
-
- private:
-  // Ten seconds into a time step, so "now" and "now + 19 s" share a step.
-  SystemTime now_ = *ParseTimestamp("2030-01-01T00:00:10Z");
-};
+// Ten seconds into a time step, so "now" and "now + 19 s" share a step.
+const SystemTime kStart = *ParseTimestamp("2030-01-01T00:00:10Z");
 
 class MfaServiceTest : public ::testing::Test {
  protected:
@@ -104,7 +101,7 @@ class MfaServiceTest : public ::testing::Test {
   }
 
   testing::MigratedStore db_;
-  FakeClock clock_;
+  FakeClock clock_{kStart};
   AuthConfig config_;
   SessionService sessions_{config_, clock_};
   MfaService mfa_{config_, clock_};
