@@ -110,10 +110,15 @@ class Transaction {
 };
 
 // Runs the rest of a scope with the server's own rights (PostgreSQL: the body of a
-// SECURITY DEFINER function after it checked the caller), then restores the caller.
+// SECURITY DEFINER function after it checked the caller), then restores the caller. As in
+// such a body, auth_uid() and auth_jwt() still name the caller (so created_by / updated_by
+// record who asked); auth_role() is NULL, the server's, which the protected-field
+// triggers let through.
 class AsServer {
  public:
-  explicit AsServer(Transaction& txn) : txn_(txn), caller_(txn.request()) { txn_.set_request(RequestContext{}); }
+  explicit AsServer(Transaction& txn) : txn_(txn), caller_(txn.request()) {
+    txn_.set_request(RequestContext{"", caller_.user_id, caller_.claims_json});
+  }
   ~AsServer() { txn_.set_request(caller_); }
   AsServer(const AsServer&) = delete;
   AsServer& operator=(const AsServer&) = delete;

@@ -52,6 +52,35 @@ describe('team accounts', () => {
     assert.deepEqual(none.data, [], 'nothing was created by a refused call');
   });
 
+  it('created_by, updated_by and the timestamps are the server\'s: never taken from a client', async () => {
+    const team = (await owner.client.rpc('create_team_account', { account_name: 'Audited' })).data;
+    const read = async () => (await admin.from('accounts').select('created_at, created_by, updated_at, updated_by').eq('id', team.id).single()).data;
+    const created = await read();
+    assert.equal(created.created_by, owner.user.id, 'the workflow records its caller');
+    assert.equal(created.updated_by, owner.user.id);
+    const membership = (await admin.from('accounts_memberships').select('created_by').eq('account_id', team.id).single()).data;
+    assert.equal(membership.created_by, owner.user.id);
+    // The owner renames the team and tries to rewrite its history.
+    const forged = await owner.client.from('accounts')
+      .update({ name: 'Audited 2', created_by: outsider.user.id, updated_by: outsider.user.id, created_at: '2000-01-01T00:00:00Z' })
+      .eq('id', team.id).select('name');
+    assert.equal(forged.error, null, forged.error?.message);
+    const after = await read();
+    assert.equal(after.created_by, owner.user.id);
+    assert.equal(after.created_at, created.created_at);
+    assert.equal(after.updated_by, owner.user.id);
+    assert.ok(after.updated_at > created.updated_at, 'updated_at moves');
+    // service_role is nobody.
+    assert.equal((await admin.from('accounts').update({ name: 'Audited 3' }).eq('id', team.id)).error, null);
+    assert.equal((await read()).updated_by, null);
+    // An invitation a member inserts directly gets the server's timestamps.
+    const invitation = await owner.client.from('invitations')
+      .insert({ email: 'audit@example.com', account_id: team.id, role: 'member', invited_by: owner.user.id, invite_token: `t-${Date.now()}`, created_at: '2001-01-01T00:00:00Z' })
+      .select('created_at').single();
+    assert.equal(invitation.error, null, invitation.error?.message);
+    assert.ok(Math.abs(new Date(invitation.data.created_at) - Date.now()) < 60_000, invitation.data.created_at);
+  });
+
   describe('workspace and members', () => {
     let team;
     before(async () => {
