@@ -80,6 +80,17 @@ int RunSuperAdmin(const tb::app::Config& config, const std::string& email, bool 
   return 0;
 }
 
+int RunPurge(const tb::app::Config& config) {
+  auto app = tb::app::App::Open(config);
+  if (!app) return Fail(app.error().message);
+  auto purged = (*app)->Purge();
+  if (!purged) return Fail(purged.error().message);
+  std::printf("purged %lld one-time token(s), %lld invitation(s), %lld notification(s), %lld MFA challenge(s)\n",
+              static_cast<long long>(purged->one_time_tokens), static_cast<long long>(purged->invitations),
+              static_cast<long long>(purged->notifications), static_cast<long long>(purged->mfa_challenges));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,6 +187,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(3600)))
       ->capture_default_str();
 
+  serve->add_option("--invitation-expiry", config.invitation_expiry_seconds,
+                    "Seconds an invitation to a team can be accepted")
+      ->envname("TENANTBASE_INVITATION_EXPIRY")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(365 * 24 * 3600)))
+      ->capture_default_str();
+  serve->add_option("--invitation-require-email-match", config.invitation_require_email_match,
+                    "Only the invited email address may accept an invitation (true/false)")
+      ->envname("TENANTBASE_INVITATION_REQUIRE_EMAIL_MATCH")
+      ->capture_default_str();
+  serve->add_option("--purge-interval", config.purge_interval_seconds,
+                    "Seconds between purges of expired tokens, invitations and notifications (0: never)")
+      ->envname("TENANTBASE_PURGE_INTERVAL")
+      ->check(CLI::Range(static_cast<int64_t>(0), static_cast<int64_t>(7 * 24 * 3600)))
+      ->capture_default_str();
+
   bool status_only = false;
   CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending migrations and list them");
   migrate->add_flag("--status", status_only, "Only list migrations, apply nothing");
@@ -204,6 +230,9 @@ int main(int argc, char** argv) {
   grant_super_admin->add_option("EMAIL", admin_email, "The user's email address")->required();
   CLI::App* revoke_super_admin = admin->add_subcommand("revoke-super-admin", "Take super admin away from a user");
   revoke_super_admin->add_option("EMAIL", admin_email, "The user's email address")->required();
+
+  CLI::App* purge = admin->add_subcommand(
+      "purge", "Delete expired one-time tokens, invitations, notifications and MFA challenges now");
 
   try {
     cli.parse(argc, argv);
@@ -236,5 +265,6 @@ int main(int argc, char** argv) {
   if (*create_user) return RunCreateUser(config, new_email, new_password, new_confirmed);
   if (*grant_super_admin) return RunSuperAdmin(config, admin_email, true);
   if (*revoke_super_admin) return RunSuperAdmin(config, admin_email, false);
+  if (*purge) return RunPurge(config);
   return kExitUsage;
 }

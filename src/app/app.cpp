@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "api/auth/rate_limiter.h"
@@ -187,6 +188,16 @@ Result<bool> App::SetSuperAdmin(const std::string& email, bool grant) {
   return *changed > 0;
 }
 
+Result<maintenance::Purged> App::Purge() {
+  if (auto applied = Migrate(); !applied) return std::move(applied).error();
+  auto txn = store_->Begin(store::Access::kWrite);
+  if (!txn) return std::move(txn).error();
+  auto purged = maintenance::Purge(**txn, SystemClock::Instance());
+  if (!purged) return std::move(purged).error();
+  if (Status s = (*txn)->Commit(); !s) return std::move(s).error();
+  return purged;
+}
+
 Status App::Serve() {
   // Core migrations, then the app's; the catalog and policies below see both.
   if (auto applied = Migrate(); !applied) return std::move(applied).error();
@@ -222,8 +233,11 @@ Status App::Serve() {
     if (!catalog) return std::move(catalog).error();
     auto policies = policy::PolicySet::Load(**txn);
     if (!policies) return std::move(policies).error();
-    context.rest = api::rest::RestContext{store_.get(), &context.auth, std::move(*catalog), std::move(*policies)};
+    context.rest = api::rest::RestContext{store_.get(), &context.auth, std::move(*catalog), std::move(*policies), {}};
   }
+  context.rest.invitations.ttl = std::chrono::seconds(config_.invitation_expiry_seconds);
+  context.rest.invitations.site_url = config_.site_url;
+  context.rest.invitations.require_email_match = config_.invitation_require_email_match;
 
   http::ServerOptions options;
   options.address = endpoint->host;
@@ -240,7 +254,12 @@ Status App::Serve() {
   spdlog::info("tenantbase {} listening on http://{}:{} ({} threads, {} database, schema version {}, data in {})",
                kVersion, endpoint->host, server.port(), options.threads, store_->dialect(), *version,
                config_.data_dir);
+  std::optional<maintenance::Purger> purger;
+  if (config_.purge_interval_seconds > 0) {
+    purger.emplace(*store_, clock, std::chrono::seconds(config_.purge_interval_seconds));
+  }
   server.Run();
+  purger.reset();
   spdlog::info("shutting down: closing the database");
   store_->Close();
   spdlog::info("stopped");

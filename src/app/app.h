@@ -13,6 +13,7 @@
 
 #include "app/config.h"
 #include "base/result.h"
+#include "domain/maintenance/purge.h"
 #include "store/migrate/migrator.h"
 #include "store/store.h"
 
@@ -55,8 +56,12 @@ class App {
   // kNotFound for an unknown email.
   Result<bool> SetSuperAdmin(const std::string& email, bool grant);
 
-  // Migrates, listens, and serves until SIGINT/SIGTERM; then finishes in-flight requests
-  // and closes the database. Fails before serving when migration or listening fails.
+  // `tenantbase admin purge`: migrates, then deletes what has expired (maintenance::Purge).
+  Result<maintenance::Purged> Purge();
+
+  // Migrates, listens, and serves until SIGINT/SIGTERM (purging expired rows every
+  // config.purge_interval_seconds meanwhile); then finishes in-flight requests and closes
+  // the database. Fails before serving when migration or listening fails.
   Status Serve();
 
  private:

@@ -41,6 +41,14 @@ struct Config {
   int64_t auth_rate_limit_window_seconds = 300;  // TENANTBASE_AUTH_RATE_LIMIT_WINDOW
   int64_t auth_refresh_reuse_interval_seconds = 10;  // TENANTBASE_AUTH_REFRESH_REUSE_INTERVAL
   int64_t auth_mfa_challenge_expiry_seconds = 300;  // TENANTBASE_AUTH_MFA_CHALLENGE_EXPIRY
+
+  // Team workflows.
+  int64_t invitation_expiry_seconds = 7 * 24 * 3600;  // TENANTBASE_INVITATION_EXPIRY
+  bool invitation_require_email_match = true;        // TENANTBASE_INVITATION_REQUIRE_EMAIL_MATCH
+
+  // Expired tokens, invitations, notifications and MFA challenges are deleted this often
+  // (0 = never; `tenantbase admin purge` runs it once).
+  int64_t purge_interval_seconds = 3600;  // --purge-interval / TENANTBASE_PURGE_INTERVAL
 };
 
 struct HostPort {

@@ -1,7 +1,7 @@
 // api/rest/rest_context.h
 //
 // What the /rest/v1 handlers share: the store, the catalog of exposed relations, the
-// compiled policies and auth (to turn credentials into an identity). Built once by the App
+// compiled policies, auth (to turn credentials into an identity) and the workflows' settings. Built once by the App
 // after migrations; immutable afterwards.
 #pragma once
 
@@ -9,6 +9,7 @@
 
 #include "api/auth/auth_context.h"
 #include "api/rest/catalog.h"
+#include "domain/accounts/invitations.h"
 #include "policy/policy_set.h"
 #include "store/store.h"
 
@@ -19,6 +20,7 @@ struct RestContext {
   const auth::AuthContext* auth = nullptr;
   std::shared_ptr<const Catalog> catalog;
   std::shared_ptr<const policy::PolicySet> policies;
+  accounts::InvitationSettings invitations;
 };
 
 }  // namespace tb::api::rest

@@ -17,6 +17,8 @@
 #include "api/rest/values.h"
 #include "base/strings.h"
 #include "domain/accounts/deletion.h"
+#include "domain/admin/super_admin.h"
+#include "domain/auth/admin_users.h"
 #include "domain/accounts/invitations.h"
 #include "domain/accounts/team_accounts.h"
 #include "domain/notifications/notifications.h"
@@ -208,16 +210,16 @@ Result<store::Rows> CreateNotification(const WorkflowCall& c) {
 }
 
 Result<store::Rows> AddInvitations(const WorkflowCall& c) {
-  accounts::InvitationSettings settings;
-  settings.site_url = c.context.auth->config->site_url;
-  auto invited = accounts::AddInvitations(c.txn, c.who.user_id, c.text(0), c.text(1), settings, *c.context.auth->clock);
+  auto invited =
+      accounts::AddInvitations(c.txn, c.who.user_id, c.text(0), c.text(1), c.context.invitations, *c.context.auth->clock);
   if (!invited) return std::move(invited).error();
   for (auto& m : invited->emails) c.emails->push_back(std::move(m));
   return std::move(invited->rows);
 }
 
 Result<store::Rows> AcceptInvitation(const WorkflowCall& c) {
-  auto account = accounts::AcceptInvitation(c.txn, c.who.user_id, c.text(0), c.text(1), *c.context.auth->clock);
+  auto account = accounts::AcceptInvitation(c.txn, c.who.user_id, c.text(0), c.text(1), c.context.invitations,
+                                            *c.context.auth->clock);
   if (!account) return std::move(account).error();
   store::Rows rows;
   rows.columns = {Col("account_id", store::ColumnType::kUuid)};
@@ -229,6 +231,18 @@ Result<store::Rows> Deleted(const WorkflowCall& c, Result<accounts::Deletion> de
   if (!deletion) return std::move(deletion).error();
   if (deletion->refusal) *c.refusal = std::move(deletion->refusal);
   return store::Rows{};
+}
+
+// admin_ban_user's duration: a Go duration as GoTrue's ban_duration takes ("24h", "90m"),
+// or none for a ban of a hundred years.
+Result<store::Rows> BanUser(const WorkflowCall& c) {
+  std::chrono::nanoseconds duration = std::chrono::hours(24 * 365 * 100);
+  if (!c.arg(1).is_null()) {
+    auto parsed = tb::auth::ParseGoDuration(c.text(1));
+    if (!parsed) return RestError("22023", parsed.error().message);
+    duration = *parsed;
+  }
+  return Void(admin::BanUser(c.txn, c.text(0), duration, *c.context.auth->clock));
 }
 
 const std::vector<Workflow>& Workflows() {
@@ -297,6 +311,23 @@ const std::vector<Workflow>& Workflows() {
        [](const WorkflowCall& c) {
          return TokensOf(c).StatusOf(c.txn, c.text(0), c.who.is_service_role() ? "" : c.who.user_id);
        }},
+      {"admin_list_accounts", {P{"search", "text", true}, P{"is_personal_account", "bool", true}},
+       store::Access::kRead, Returns::kSet,
+       [](const WorkflowCall& c) {
+         std::optional<bool> personal;
+         if (!c.arg(1).is_null()) personal = c.arg(1).as_bool();
+         return admin::ListAccounts(c.txn, c.text(0), personal, c.page);
+       }},
+      {"admin_list_users", {P{"search", "text", true}}, store::Access::kRead, Returns::kSet,
+       [](const WorkflowCall& c) { return admin::ListUsers(c.txn, c.text(0), c.page); }},
+      {"admin_ban_user", {P{"user_id", "uuid"}, P{"duration", "text", true}}, store::Access::kWrite, Returns::kVoid,
+       BanUser},
+      {"admin_unban_user", {P{"user_id", "uuid"}}, store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) { return Void(admin::UnbanUser(c.txn, c.text(0), *c.context.auth->clock)); }},
+      {"admin_delete_user", {P{"user_id", "uuid"}}, store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) { return Void(admin::DeleteUser(c.txn, c.text(0), *c.context.auth->clock)); }},
+      {"admin_delete_team_account", {P{"account_id", "uuid"}}, store::Access::kWrite, Returns::kVoid,
+       [](const WorkflowCall& c) { return Void(admin::DeleteTeamAccount(c.txn, c.text(0))); }},
   };
   return workflows;
 }

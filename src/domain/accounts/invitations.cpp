@@ -126,17 +126,20 @@ Result<store::Rows> InvitationByToken(store::Transaction& txn, std::string_view 
 }
 
 Result<std::string> AcceptInvitation(store::Transaction& txn, std::string_view caller, std::string_view token,
-                                     std::string_view user_id, const Clock& clock) {
+                                     std::string_view user_id, const InvitationSettings& settings,
+                                     const Clock& clock) {
   if (caller.empty() || user_id != caller) return Refused("an invitation is accepted by the signed-in invitee");
   auto invitation = InvitationByToken(txn, token, clock);
   if (!invitation) return std::move(invitation).error();
   if (invitation->rows.empty()) return Refused("Invalid or expired invitation");
   const auto& row = invitation->rows[0];
-  const Value user[] = {Value::Text(std::string(user_id))};
-  auto email = txn.Query("SELECT email FROM auth_users WHERE id = $1", user);
-  if (!email) return std::move(email).error();
-  if (email->rows.empty() || email->rows[0][0].is_null() || email->rows[0][0].as_text() != row[6].as_text()) {
-    return Refused("Invalid or expired invitation");
+  if (settings.require_email_match) {
+    const Value user[] = {Value::Text(std::string(user_id))};
+    auto email = txn.Query("SELECT email FROM auth_users WHERE id = $1", user);
+    if (!email) return std::move(email).error();
+    if (email->rows.empty() || email->rows[0][0].is_null() || email->rows[0][0].as_text() != row[6].as_text()) {
+      return Refused("Invalid or expired invitation");
+    }
   }
   const std::string account_id = row[1].as_text();
   const Value member[] = {Value::Text(std::string(user_id)), Value::Text(account_id), row[4]};

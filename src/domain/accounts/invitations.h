@@ -4,7 +4,7 @@
 // with a role no higher than their own; an invitee accepts with the token from the email.
 // Tokens carry 128 random bits and only their SHA-256 is stored (invite_token), so the
 // table reveals no usable token. Inviting an address again refreshes its role, token and
-// expiry. Accepting needs a signed-in user whose email is the invited one.
+// expiry. Accepting needs a signed-in user whose email is the invited one (a setting).
 //
 // Refusals are P0001 (as a plpgsql RAISE), bad input 22023 with the row's index.
 //
@@ -24,8 +24,11 @@
 namespace tb::accounts {
 
 struct InvitationSettings {
-  std::chrono::seconds ttl{7 * 24 * 3600};
+  std::chrono::seconds ttl{7 * 24 * 3600};  // how long an invitation can be accepted
   std::string site_url;  // the accept link is <site_url>/join?invite_token=<token>
+  // Accepting needs the signed-in user's email to be the invited one. Off: whoever holds
+  // the token may accept (for apps that invite by link rather than by address).
+  bool require_email_match = true;
 };
 
 struct Invited {
@@ -47,8 +50,9 @@ Result<store::Rows> InvitationByToken(store::Transaction& txn, std::string_view 
 
 // accept_invitation(token, user_id): makes `user_id` a member with the invited role and
 // deletes the invitation; returns the account id. The same refusal for unknown, used and
-// expired tokens.
+// expired tokens, and (settings.require_email_match) for another user's invitation.
 Result<std::string> AcceptInvitation(store::Transaction& txn, std::string_view caller, std::string_view token,
-                                     std::string_view user_id, const Clock& clock);
+                                     std::string_view user_id, const InvitationSettings& settings,
+                                     const Clock& clock);
 
 }  // namespace tb::accounts
