@@ -48,7 +48,7 @@ function readSeed() {
 }
 function readOps() {
   const raw = process.env.ISOLATION_OPS;
-  if (raw === undefined || raw === '') return 1500;
+  if (raw === undefined || raw === '') return 3000;
   const ops = Number(raw);
   if (!Number.isInteger(ops) || ops < 1) throw new Error(`ISOLATION_OPS must be a positive integer, got ${JSON.stringify(raw)}`);
   return ops;
@@ -113,6 +113,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
   const labels = new Map(); // uuid -> u0…u5, sa, team0…team3: uuids differ between replays
   const tokenOf = new Map(); // invitation id -> invite_token (never read back: a secret)
   const customerOf = new Map(); // billing_customers id -> customer_id
+  const slugOf = new Map(); // team account id -> slug (personal accounts have none)
 
   // Setup assertions carry the replay parameters too.
   const ok = (res, what) => assert.equal(res.error, null, `[${REPLAY}] setup: ${what}: ${res.error?.code} ${res.error?.message}`);
@@ -179,6 +180,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
       const team = await makeTeam(server, owner, members, { name: `Team ${i}` });
       model.put('accounts', { id: team.id, name: team.name, primary_owner_user_id: owner.uid, is_personal_account: false });
       labels.set(team.id, `team${i}`);
+      slugOf.set(team.id, team.slug);
       model.put('accounts_memberships', { user_id: owner.uid, account_id: team.id, account_role: 'owner' });
       for (const [p, role] of members) model.put('accounts_memberships', { user_id: p.uid, account_id: team.id, account_role: role });
     }
@@ -803,6 +805,115 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     return verifyTable('notifications');
   }
 
+  // -- the seed's workflows as RPC: the read ones answer exactly what the model lets the
+  //    caller see; the member-changing ones act exactly when the model's rules allow --
+
+  const levelOf = (role) => model.t.roles.get(role)?.hierarchy_level;
+  // can_action_account_member: the primary owner acts on anyone; nobody on the primary
+  // owner; otherwise the caller's role must rank strictly above the target's.
+  function canActionMember(uid, acc, target) {
+    const a = model.t.accounts.get(acc);
+    if (!a) return false;
+    if (a.primary_owner_user_id === uid) return true;
+    const mine = model.membership(uid, acc);
+    const theirs = model.membership(target, acc);
+    if (a.primary_owner_user_id === target || !theirs || !mine) return false;
+    return levelOf(mine.account_role) < levelOf(theirs.account_role);
+  }
+
+  async function opRpcRead(c) {
+    const fn = rnd.weighted([[3, 'get_account_members'], [2, 'team_account_workspace'], [2, 'get_account_invitations'],
+      [c.name === 'sa@aal2' ? 6 : 2, 'admin_list_accounts']]);
+    // Mostly a team where the caller has what the function asks for, so both answers come up.
+    const mine = model.rows('accounts').filter((a) => slugOf.has(a.id) && c.kind === 'user'
+      && (fn === 'get_account_invitations' ? model.hasPermission(c.uid, a.id, 'invites.manage') : model.hasRole(c.uid, a.id)));
+    const acc = mine.length > 0 && rnd.chance(0.6) ? rnd.pick(mine) : rnd.pick(model.rows('accounts'));
+    const slug = slugOf.get(acc.id) ?? `no-such-slug-${acc.id.slice(0, 8)}`;
+    const args = fn === 'admin_list_accounts' ? { search: acc.id } : { account_slug: slug };
+    current.request = `rpc(${fn}, ${JSON.stringify(args)})`;
+    const res = await c.client.rpc(fn, args);
+    const kind = `rpc ${fn}`;
+    if (c.kind === 'anon') {
+      if (res.status !== 401) diverge(`${kind} by anon: expected 401`, 401, { status: res.status, error: res.error });
+      return count(kind, false);
+    }
+    const uid = c.kind === 'user' ? c.uid : '';
+    const team = slugOf.has(acc.id);
+    let expected;
+    let permitted;
+    let key = (r) => r.id;
+    if (fn === 'get_account_members') {
+      permitted = team && model.hasRole(uid, acc.id);
+      expected = permitted
+        ? model.rows('accounts_memberships').filter((m) => m.account_id === acc.id).map((m) => `${m.user_id}|${m.account_role}`) : [];
+      key = (r) => `${r.user_id}|${r.role}`;
+    } else if (fn === 'team_account_workspace') {
+      const m = model.membership(uid, acc.id);
+      permitted = team && m !== undefined;
+      expected = permitted ? [`${acc.id}|${m.account_role}|${acc.primary_owner_user_id}|${[...model.permsOf(m.account_role)].sort().join(' ')}`] : [];
+      key = (r) => `${r.id}|${r.role}|${r.primary_owner_user_id}|${[...r.permissions].sort().join(' ')}`;
+    } else if (fn === 'get_account_invitations') {
+      permitted = team && model.hasPermission(uid, acc.id, 'invites.manage');
+      expected = permitted
+        ? model.rows('invitations').filter((i) => i.account_id === acc.id).map((i) => `${i.id}|${i.email}|${i.role}`) : [];
+      key = (r) => `${r.id}|${r.email}|${r.role}`;
+    } else if (!model.isSuperAdmin(c)) {
+      expectError(res, ['42501'], `${kind} by a caller who is not a super admin at aal2`);
+      return count(kind, false);
+    } else {
+      permitted = true;
+      expected = [acc.id];
+    }
+    expectOk(res, kind);
+    sameKeys(`${kind}: rows`, expected, res.data.map(key));
+    tally[expected.length > 0 ? 'readsNonEmpty' : 'readsEmpty'] += 1;
+    count(kind, permitted);
+  }
+
+  async function opRpcMember(c) {
+    const memberships = model.rows('accounts_memberships');
+    // Mostly someone else's membership in a team where the caller holds members.manage.
+    const manageable = memberships.filter((x) => c.kind === 'user' && x.user_id !== c.uid && model.hasPermission(c.uid, x.account_id, 'members.manage'));
+    const m = manageable.length > 0 && rnd.chance(0.6) ? rnd.pick(manageable)
+      : memberships.length > 0 && rnd.chance(0.9) ? rnd.pick(memberships) : { user_id: bogus.uuid, account_id: rnd.pick(model.rows('accounts')).id };
+    const uid = c.kind === 'user' ? c.uid : '';
+    const acc = model.t.accounts.get(m.account_id);
+    const target = model.membership(m.user_id, m.account_id);
+    const allowedBase = uid !== '' && acc && target && acc.primary_owner_user_id !== m.user_id
+      && model.hasPermission(uid, m.account_id, 'members.manage') && canActionMember(uid, m.account_id, m.user_id);
+    let fn, args, allowed;
+    if (rnd.chance(0.5)) {
+      fn = 'remove_member';
+      args = { account_id: m.account_id, user_id: m.user_id };
+      allowed = allowedBase;
+    } else {
+      fn = 'update_member_role';
+      // Mostly a role no higher than the caller's own, which they may give.
+      const own = model.membership(uid, m.account_id);
+      const givable = ['owner', 'member', EXTRA_ROLE].filter((r) => own && levelOf(r) >= levelOf(own.account_role));
+      const role = givable.length > 0 && rnd.chance(0.7) ? rnd.pick(givable) : rnd.pick(['owner', 'member', EXTRA_ROLE]);
+      args = { account_id: m.account_id, user_id: m.user_id, role };
+      const mine = model.membership(uid, m.account_id);
+      allowed = allowedBase && (acc.primary_owner_user_id === uid || (mine !== undefined && levelOf(role) >= levelOf(mine.account_role)));
+    }
+    current.request = `rpc(${fn}, ${JSON.stringify(args)})`;
+    const res = await c.client.rpc(fn, args);
+    const kind = `rpc ${fn}`;
+    if (c.kind === 'anon') {
+      if (res.status !== 401) diverge(`${kind} by anon: expected 401`, 401, { status: res.status, error: res.error });
+    } else if (allowed) {
+      expectOk(res, kind);
+      if (fn === 'remove_member') model.remove('accounts_memberships', target);
+      else target.account_role = args.role;
+    } else {
+      expectError(res, ['P0001'], kind);
+      tally.errors += 1;
+    }
+    tally[allowed ? 'writesAllowed' : 'writesRefused'] += 1;
+    count(kind, Boolean(allowed));
+    await verifyTable('accounts_memberships');
+  }
+
   const USER_OPS = [
     [38, 'read', opRead],
     [6, 'update accounts.name', opUpdateAccountName],
@@ -815,6 +926,8 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     [4, 'delete (no policy)', opDeleteForbidden],
     [8, 'insert invitations', opInsertInvitation],
     [5, 'insert (no policy)', opInsertForbidden],
+    [6, 'rpc read', opRpcRead],
+    [5, 'rpc member', opRpcMember],
   ];
 
   it('the world built through service_role matches the model', async () => {
@@ -858,7 +971,8 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
       for (const [, kind] of USER_OPS) assert.ok(kindsRun[kind] > 0, `[${REPLAY}] operation kind "${kind}" never ran`);
       assert.ok(tally.readsNonEmpty > 0 && tally.readsEmpty > 0, `[${REPLAY}] reads saw both rows and nothing`);
       assert.ok(tally.writesAllowed > 0 && tally.writesRefused > 0, `[${REPLAY}] writes were both allowed and refused`);
-      for (const kind of ['update accounts.name', 'update notifications.dismissed', 'delete accounts_memberships', 'delete invitations', 'insert invitations']) {
+      for (const kind of ['update accounts.name', 'update notifications.dismissed', 'delete accounts_memberships', 'delete invitations', 'insert invitations',
+        'rpc get_account_members', 'rpc get_account_invitations', 'rpc remove_member', 'rpc update_member_role']) {
         assert.ok(stats[kind]?.allowed > 0, `[${REPLAY}] "${kind}" was never allowed`);
         assert.ok(stats[kind]?.refused > 0, `[${REPLAY}] "${kind}" was never refused`);
       }
