@@ -3,6 +3,8 @@
 -- never takes them from a client. An update keeps created_by and created_at as they were.
 -- As for app tables (0012), SQLite's AFTER triggers update the row just written, and
 -- kit_tracked_inserts tells the insert's own update from a client's.
+-- ON DELETE SET NULL is an update too: when the user named is gone, the NULL stays (and a
+-- user deleting themselves is not recorded as the updater).
 
 CREATE TRIGGER accounts_track_changes_insert AFTER INSERT ON accounts FOR EACH ROW
 BEGIN
@@ -14,7 +16,7 @@ END;
 CREATE TRIGGER accounts_track_changes_update AFTER UPDATE ON accounts FOR EACH ROW
 WHEN NOT EXISTS (SELECT 1 FROM kit_tracked_inserts WHERE table_name = 'accounts' AND row_id = NEW.rowid)
 BEGIN
-  UPDATE accounts SET created_by = OLD.created_by, created_at = OLD.created_at, updated_by = auth_uid()
+  UPDATE accounts SET created_by = CASE WHEN EXISTS (SELECT 1 FROM auth_users WHERE id = OLD.created_by) THEN OLD.created_by ELSE NEW.created_by END, created_at = OLD.created_at, updated_by = (SELECT id FROM auth_users WHERE id = auth_uid())
   WHERE rowid = NEW.rowid;
 END;
 
@@ -28,7 +30,7 @@ END;
 CREATE TRIGGER accounts_memberships_track_changes_update AFTER UPDATE ON accounts_memberships FOR EACH ROW
 WHEN NOT EXISTS (SELECT 1 FROM kit_tracked_inserts WHERE table_name = 'accounts_memberships' AND row_id = NEW.rowid)
 BEGIN
-  UPDATE accounts_memberships SET created_by = OLD.created_by, created_at = OLD.created_at, updated_by = auth_uid()
+  UPDATE accounts_memberships SET created_by = CASE WHEN EXISTS (SELECT 1 FROM auth_users WHERE id = OLD.created_by) THEN OLD.created_by ELSE NEW.created_by END, created_at = OLD.created_at, updated_by = (SELECT id FROM auth_users WHERE id = auth_uid())
   WHERE rowid = NEW.rowid;
 END;
 

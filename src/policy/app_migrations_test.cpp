@@ -52,12 +52,7 @@ class AppMigrationsTest : public ::testing::Test {
 
   // Runs `sql` in a write transaction for `request` (a user, say) and commits.
   Result<int64_t> ExecAs(const RequestContext& request, std::string_view sql, std::vector<Value> params = {}) {
-    auto txn = db_.store().Begin(Access::kWrite, request);
-    if (!txn) return std::move(txn).error();
-    auto done = (*txn)->Execute(sql, params);
-    if (!done) return done;
-    if (Status s = (*txn)->Commit(); !s) return std::move(s).error();
-    return done;
+    return db_.Exec(sql, std::move(params), request);
   }
 
   std::string DeclaredType(const std::string& table, const std::string& column) {
@@ -439,6 +434,28 @@ TEST_F(TrackedTableTest, CreatedByIsTheCallerAndNeverChanges) {
   // The server itself (and service_role) is nobody: auth.uid() is NULL, as on PostgreSQL.
   ASSERT_TRUE(db_.Exec("INSERT INTO your_table (account_id, title) VALUES ($1, 'server')", {Value::Text(kTeam)}).ok());
   EXPECT_TRUE(db_.Scalar("SELECT created_by FROM your_table WHERE title = 'server'").is_null());
+}
+
+TEST_F(TrackedTableTest, DeletingTheWriterLeavesNull) {
+  // ON DELETE SET NULL is an update the tracking trigger must not undo, even when the
+  // deleted user is the one deleting.
+  const Status created = Run(R"(
+      CREATE TABLE public.tracked_notes (
+        id serial PRIMARY KEY,
+        created_by uuid REFERENCES auth.users(id) ON DELETE SET NULL,
+        updated_by uuid REFERENCES auth.users(id) ON DELETE SET NULL
+      );
+      ALTER TABLE public.tracked_notes ENABLE ROW LEVEL SECURITY;
+      CREATE TRIGGER track_tracked_notes BEFORE INSERT OR UPDATE ON public.tracked_notes
+        FOR EACH ROW EXECUTE FUNCTION kit.track_user_changes();)",
+                            "0002_tracked.sql");
+  ASSERT_TRUE(created.ok()) << Describe(created.error());
+  ASSERT_TRUE(ExecAs(As(kOtherUser), "INSERT INTO tracked_notes DEFAULT VALUES").ok());
+  ASSERT_EQ(db_.Scalar("SELECT created_by FROM tracked_notes").as_text(), kOtherUser);
+  auto deleted = ExecAs(As(kOtherUser), "DELETE FROM auth_users WHERE id = $1", {Value::Text(kOtherUser)});
+  ASSERT_TRUE(deleted.ok()) << Describe(deleted.error());
+  EXPECT_TRUE(db_.Scalar("SELECT created_by FROM tracked_notes").is_null());
+  EXPECT_TRUE(db_.Scalar("SELECT updated_by FROM tracked_notes").is_null());
 }
 
 TEST_F(TrackedTableTest, ATriggerNameIsTakenOnce) {

@@ -37,11 +37,14 @@ Result<std::pair<std::string, std::string>> TriggerSets(const std::string& funct
     std::vector<std::string> on_insert_sets, on_update_sets;
     if (has("created_by")) {
       on_insert_sets.push_back("\"created_by\" = auth_uid()");
-      on_update_sets.push_back("\"created_by\" = OLD.\"created_by\"");
+      // ON DELETE SET NULL is an update too: the NULL stays once the user named is gone.
+      on_update_sets.push_back(
+          "\"created_by\" = CASE WHEN EXISTS (SELECT 1 FROM auth_users WHERE id = OLD.\"created_by\") "
+          "THEN OLD.\"created_by\" ELSE NEW.\"created_by\" END");
     }
     if (has("updated_by")) {
       on_insert_sets.push_back("\"updated_by\" = auth_uid()");
-      on_update_sets.push_back("\"updated_by\" = auth_uid()");
+      on_update_sets.push_back("\"updated_by\" = (SELECT id FROM auth_users WHERE id = auth_uid())");
     }
     for (const auto& set : on_insert_sets) insert_sets += (insert_sets.empty() ? "" : ", ") + set;
     for (const auto& set : on_update_sets) update_sets += (update_sets.empty() ? "" : ", ") + set;

@@ -193,8 +193,6 @@ TEST_F(SchemaTest, AccountColumnsAreChecked) {
                      {"name", Text(std::string(256, 'n')), "23514", Text(std::string(255, 'n'))},
                      {"primary_owner_user_id", Text(kNoSuchId), "23503", Text(other)},
                      {"primary_owner_user_id", Value::Null(), "23502", Text(other)},
-                     {"created_by", Text(kNoSuchId), "23503", Text(other)},
-                     {"updated_by", Text(kNoSuchId), "23503", Value::Null()},
                      {"is_personal_account", Int(2), "23514", Int(0)},
                      {"email", Text("billing@taken.example"), "23505", Text("billing@free.example")},
                      {"email", Text(std::string(321, 'e')), "23514", Text(std::string(320, 'e'))},
@@ -243,8 +241,7 @@ TEST_F(SchemaTest, MembershipNamesExistingUserAccountAndRoleOnce) {
                     {{"account_role", Text("ghost"), "23503", Text("owner")},
                      {"account_role", Value::Null(), "23502", Text("member")},
                      {"account_id", Text(kNoSuchId), "23503", Text(other_team)},
-                     {"user_id", Text(kNoSuchId), "23503", Text(fresh)},
-                     {"created_by", Text(kNoSuchId), "23503", Text(owner)}});
+                     {"user_id", Text(kNoSuchId), "23503", Text(fresh)}});
 }
 
 TEST_F(SchemaTest, PrimaryOwnerMembershipCannotBeRemoved) {
@@ -332,9 +329,43 @@ TEST_F(SchemaTest, SuperAdminIsAnExistingUserOnce) {
   const std::string bob = CreateUser("bob@example.com");
   const std::string kGrant = "INSERT INTO super_admins (user_id, created_by) VALUES ($1, $2)";
   EXPECT_TRUE(Refused("23503", kGrant, {Text(kNoSuchId), Text(ann)}));
-  EXPECT_TRUE(Refused("23503", kGrant, {Text(ann), Text(kNoSuchId)}));
   EXPECT_TRUE(Accepted(kGrant, {Text(ann), Text(bob)}));
   EXPECT_TRUE(Refused("23505", kGrant, {Text(ann), Text(bob)}));
+}
+
+// created_by / updated_by are whoever writes (auth_uid()), never what the row says, and
+// must name an existing user.
+TEST_F(SchemaTest, AuditColumnsNameTheWriter) {
+  const std::string owner = CreateUser("owner@example.com");
+  const std::string writer = CreateUser("writer@example.com");
+  const std::string fresh = CreateUser("fresh@example.com");
+  const std::string team = CreateTeam(owner, "acme");
+  as_ = store::RequestContext{"", kNoSuchId, ""};
+  EXPECT_TRUE(Refused("23503", TeamRow(owner, "ghost")));
+  EXPECT_TRUE(Refused("23503", MembershipRow(team, fresh)));
+  EXPECT_TRUE(Refused("23503", "INSERT INTO super_admins (user_id) VALUES ($1)", {Text(fresh)}));
+  as_ = store::RequestContext{"", writer, ""};
+  EXPECT_TRUE(Accepted(TeamRow(owner, "real").With("created_by", Text(owner)).With("updated_by", Text(owner))));
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE slug = 'real' AND created_by = $1 AND updated_by = $1",
+                  {Text(writer)}),
+            1);
+  EXPECT_TRUE(Accepted(MembershipRow(team, fresh).With("created_by", Text(owner))));
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts_memberships WHERE user_id = $1 AND created_by = $2", {Text(fresh), Text(writer)}),
+            1);
+  // An update keeps created_by and created_at and records the updater.
+  as_ = store::RequestContext{"", fresh, ""};
+  EXPECT_TRUE(Accepted("UPDATE accounts SET name = 'Renamed', created_by = $1, created_at = '2000-01-01' WHERE slug = 'real'",
+                       {Text(fresh)}));
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE slug = 'real' AND created_by = $1 AND updated_by = $2 "
+                  "AND created_at > '2001'",
+                  {Text(writer), Text(fresh)}),
+            1);
+  // The server and service_role are nobody.
+  as_ = store::RequestContext{};
+  EXPECT_TRUE(Accepted("UPDATE accounts SET name = 'Server' WHERE slug = 'real'"));
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE slug = 'real' AND created_by = $1 AND updated_by IS NULL",
+                  {Text(writer)}),
+            1);
 }
 
 // ---- Deleting a user --------------------------------------------------------------------
@@ -367,9 +398,13 @@ TEST_F(SchemaTest, DeletingAUserKeepsWhatTheyOnlyCreated) {
   const std::string ann = CreateUser("ann@example.com");
   const std::string bob = CreateUser("bob@example.com");
   const std::string team = CreateTeam(bob, "acme");
-  ASSERT_TRUE(Accepted("UPDATE accounts SET created_by = $1, updated_by = $1", {Text(ann)}));
-  ASSERT_TRUE(Accepted(MembershipRow(team, bob).With("created_by", Text(ann)).With("updated_by", Text(ann))));
-  ASSERT_TRUE(Accepted("INSERT INTO super_admins (user_id, created_by) VALUES ($1, $2)", {Text(bob), Text(ann)}));
+  // ann writes: the audit triggers name her.
+  as_ = store::RequestContext{"", ann, ""};
+  ASSERT_TRUE(Accepted("UPDATE accounts SET name = 'Acme' WHERE id = $1", {Text(team)}));
+  ASSERT_TRUE(Accepted(MembershipRow(team, bob)));
+  ASSERT_TRUE(Accepted("INSERT INTO super_admins (user_id) VALUES ($1)", {Text(bob)}));
+  ASSERT_EQ(Count("SELECT count(*) FROM accounts_memberships WHERE created_by = $1", {Text(ann)}), 1);
+  as_ = store::RequestContext{};
 
   ASSERT_TRUE(Accepted("DELETE FROM auth_users WHERE id = $1", {Text(ann)}));
   EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE id = $1 AND created_by IS NULL AND updated_by IS NULL",

@@ -76,7 +76,7 @@ class SchemaTest : public ::testing::Test {
   // Holds when `sql` fails with `sqlstate`; otherwise says what happened instead.
   ::testing::AssertionResult Refused(std::string_view sqlstate, std::string_view sql,
                                      std::vector<Value> params = {}) {
-    auto done = db_.Exec(sql, std::move(params));
+    auto done = db_.Exec(sql, std::move(params), as_);
     if (done.ok()) return ::testing::AssertionFailure() << "accepted: " << sql;
     if (done.error().sqlstate != sqlstate) {
       return ::testing::AssertionFailure() << "expected " << sqlstate << ", got "
@@ -88,7 +88,7 @@ class SchemaTest : public ::testing::Test {
 
   // Holds when `sql` succeeds and changes at least one row.
   ::testing::AssertionResult Accepted(std::string_view sql, std::vector<Value> params = {}) {
-    auto done = db_.Exec(sql, std::move(params));
+    auto done = db_.Exec(sql, std::move(params), as_);
     if (!done.ok()) return ::testing::AssertionFailure() << Describe(done.error());
     if (*done == 0) return ::testing::AssertionFailure() << "changed no row: " << sql;
     return ::testing::AssertionSuccess();
@@ -273,6 +273,9 @@ class SchemaTest : public ::testing::Test {
   }
 
   testing::MigratedStore db_;
+  // Who Refused / Accepted write as: the server unless a test says otherwise (the audit
+  // triggers record auth_uid() as created_by / updated_by).
+  store::RequestContext as_;
 
  private:
   static std::string InsertSql(const Row& row) {

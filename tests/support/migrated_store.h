@@ -47,9 +47,11 @@ class MigratedStore {
 
   store::Store& store() { return *store_; }
 
-  // Runs `sql` in its own write transaction and commits; returns rows changed or the error.
-  Result<int64_t> Exec(std::string_view sql, std::vector<store::Value> params = {}) {
-    auto txn = store_->Begin(store::Access::kWrite);
+  // Runs `sql` in its own write transaction (for `as`; default: the server) and commits;
+  // returns rows changed or the error.
+  Result<int64_t> Exec(std::string_view sql, std::vector<store::Value> params = {},
+                       const store::RequestContext& as = {}) {
+    auto txn = store_->Begin(store::Access::kWrite, as);
     if (!txn) return std::move(txn).error();
     auto done = (*txn)->Execute(sql, params);
     if (!done) return done;
