@@ -61,6 +61,15 @@ describe('/rest/v1 grammar', () => {
     assert.deepEqual(bodies(await from().select('body').contains('metadata->tags', ['x'])), ['Alpha one']);
   });
 
+  it('jsonb containment: contains and containedBy take JSON documents as PostgreSQL\'s @> and <@ do', async () => {
+    assert.deepEqual(bodies(await from().select('body').contains('metadata', { n: 3 })), ['Gamma, three']);
+    assert.deepEqual(bodies(await from().select('body').contains('metadata', { tags: ['x'] })), ['Alpha one']);
+    assert.deepEqual(bodies(await from().select('body').contains('metadata', { n: 1, tags: ['y'] })), []);
+    assert.deepEqual(bodies(await from().select('body').contains('metadata', { n: '3' })), [], 'a string is not a number');
+    assert.deepEqual(bodies(await from().select('body').containedBy('metadata', { n: 2, extra: true })), ['beta two']);
+    assert.equal(bodies(await from().select('body').contains('metadata', {})).length, 4);
+  });
+
   it('or and nested and trees', async () => {
     const res = await from().select('body').or('type.eq.warning,and(type.eq.info,link.eq./d)').order('id');
     assert.deepEqual(bodies(res), ['beta two', '100% done']);

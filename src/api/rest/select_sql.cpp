@@ -337,6 +337,19 @@ Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql&
     }
     case q::FilterOp::kCs:
     case q::FilterOp::kCd: {
+      // A JSON document against a json/jsonb target: PostgreSQL's jsonb containment.
+      if (target->type == store::ColumnType::kJson) {
+        const std::string_view given_text = Trim(f.value);
+        rapidjson::Document given_doc;
+        if ((given_text.starts_with("{\"") || given_text.starts_with("{}") || given_text.starts_with("[")) &&
+            !given_doc.Parse(given_text.data(), given_text.size()).HasParseError()) {
+          const std::string given = sql.Bind(Value::Text(std::string(given_text)));
+          const std::string& col = target->expression;
+          condition = f.op == q::FilterOp::kCs ? "jsonb_contains(" + col + ", " + given + ")"
+                                               : "jsonb_contains(" + given + ", " + col + ")";
+          break;
+        }
+      }
       // Arrays (kept as JSON arrays): every given element is in the column (cs), or every
       // element of the column is in the given set (cd).
       auto elements = ArrayElements(f.value);

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <rapidjson/document.h>
+
 #include "base/clock.h"
 #include "crypto/random.h"
 #include "store/store.h"
@@ -123,6 +125,48 @@ void PgArrayGet(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_finalize(stmt);
 }
 
+// PostgreSQL's jsonb containment (a @> b): equal scalars; every key of an object with a
+// contained value; every element of an array contained in some element. At the top level
+// an array also contains a scalar it holds, as PostgreSQL allows.
+bool Contains(const rapidjson::Value& a, const rapidjson::Value& b, bool top) {
+  if (a.IsObject()) {
+    if (!b.IsObject()) return false;
+    for (const auto& member : b.GetObject()) {
+      auto found = a.FindMember(member.name);
+      if (found == a.MemberEnd() || !Contains(found->value, member.value, false)) return false;
+    }
+    return true;
+  }
+  if (a.IsArray()) {
+    if (!b.IsArray()) {
+      if (!top || b.IsObject()) return false;
+      return std::any_of(a.Begin(), a.End(), [&](const rapidjson::Value& e) { return !e.IsArray() && !e.IsObject() && e == b; });
+    }
+    for (const auto& wanted : b.GetArray()) {
+      // Inside arrays, a nested array is matched only by an array (PostgreSQL's rule).
+      const bool found = std::any_of(a.Begin(), a.End(), [&](const rapidjson::Value& e) {
+        return wanted.IsArray() ? e.IsArray() && Contains(e, wanted, false) : Contains(e, wanted, false);
+      });
+      if (!found) return false;
+    }
+    return true;
+  }
+  if (a.IsNumber() && b.IsNumber()) return a.GetDouble() == b.GetDouble();
+  return a == b;
+}
+
+void JsonbContains(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    return sqlite3_result_null(ctx);
+  }
+  rapidjson::Document a, b;
+  const std::string_view at = TextArg(argv[0]), bt = TextArg(argv[1]);
+  if (a.Parse(at.data(), at.size()).HasParseError() || b.Parse(bt.data(), bt.size()).HasParseError()) {
+    return sqlite3_result_error(ctx, "22P02: invalid input syntax for type json", -1);
+  }
+  sqlite3_result_int(ctx, Contains(a, b, true) ? 1 : 0);
+}
+
 }  // namespace
 
 int RegisterBuiltinFunctions(sqlite3* db, CallContext* context) {
@@ -138,6 +182,8 @@ int RegisterBuiltinFunctions(sqlite3* db, CallContext* context) {
   rc = sqlite3_create_function_v2(db, "pg_like", 2, kPure, nullptr, PgLike, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return rc;
   rc = sqlite3_create_function_v2(db, "pg_array_get", 2, kPure, nullptr, PgArrayGet, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  rc = sqlite3_create_function_v2(db, "jsonb_contains", 2, kPure, nullptr, JsonbContains, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return rc;
   // The request's identity: constant within a transaction, so not DETERMINISTIC.
   struct Named {
