@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
                     "Only the invited email address may accept an invitation (true/false)")
       ->envname("TENANTBASE_INVITATION_REQUIRE_EMAIL_MATCH")
       ->capture_default_str();
+  serve->add_option("--paddle-webhook-tolerance", config.paddle_webhook_tolerance_seconds,
+                    "Seconds a Paddle webhook signature's timestamp may be off")
+      ->envname("TENANTBASE_PADDLE_WEBHOOK_TOLERANCE")
+      ->check(CLI::Range(static_cast<int64_t>(5), static_cast<int64_t>(3600)))
+      ->capture_default_str();
   serve->add_option("--purge-interval", config.purge_interval_seconds,
                     "Seconds between purges of expired tokens, invitations and notifications (0: never)")
       ->envname("TENANTBASE_PURGE_INTERVAL")
@@ -256,6 +261,18 @@ int main(int argc, char** argv) {
   if (!tb::crypto::Init()) return Fail("cannot initialise libsodium");
 
   if (const char* secret = std::getenv("TENANTBASE_JWT_SECRET")) config.jwt_secret = secret;
+  // Secrets come from the environment only (a flag would show in `ps`).
+  if (const char* s = std::getenv("TENANTBASE_STRIPE_WEBHOOK_SECRET")) config.stripe_webhook_secret = s;
+  if (const char* s = std::getenv("TENANTBASE_LEMON_SQUEEZY_WEBHOOK_SECRET")) config.lemon_squeezy_webhook_secret = s;
+  if (const char* s = std::getenv("TENANTBASE_PADDLE_WEBHOOK_SECRET")) config.paddle_webhook_secret = s;
+  for (const auto& [name, target] : {std::pair{"TENANTBASE_STRIPE_SECRET_KEY", &config.stripe_api_key},
+                                     std::pair{"TENANTBASE_STRIPE_API_URL", &config.stripe_api_url},
+                                     std::pair{"TENANTBASE_LEMON_SQUEEZY_API_KEY", &config.lemon_squeezy_api_key},
+                                     std::pair{"TENANTBASE_LEMON_SQUEEZY_API_URL", &config.lemon_squeezy_api_url},
+                                     std::pair{"TENANTBASE_PADDLE_API_KEY", &config.paddle_api_key},
+                                     std::pair{"TENANTBASE_PADDLE_API_URL", &config.paddle_api_url}}) {
+    if (const char* value = std::getenv(name)) *target = value;
+  }
   config.read_timeout = std::chrono::milliseconds(read_timeout_ms);
   config.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
 

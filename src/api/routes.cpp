@@ -50,6 +50,11 @@ http::Router BuildRoutes(const ApiContext& context) {
   rest_on("POST", "/rest/v1/{relation}", rest::InsertRows);
   rest_on("PATCH", "/rest/v1/{relation}", rest::UpdateRows);
   rest_on("DELETE", "/rest/v1/{relation}", rest::DeleteRows);
+
+  // The payment providers' webhooks.
+  const billing::BillingContext* b = &context.billing;
+  router.Add("POST", "/billing/v1/webhooks/{provider}",
+             [b](http::Request& request) { return billing::ReceiveWebhook(request, *b); });
   return router;
 }
 

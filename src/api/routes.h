@@ -5,6 +5,7 @@
 #pragma once
 
 #include "api/auth/auth_context.h"
+#include "api/billing/webhooks.h"
 #include "api/health.h"
 #include "api/rest/rest_context.h"
 #include "http/router.h"
@@ -18,6 +19,7 @@ struct ApiContext {
   HealthInfo health;
   auth::AuthContext auth;
   rest::RestContext rest;  // rest.auth points at `auth` above
+  billing::BillingContext billing;
 };
 
 // REQUIRES: context outlives the returned router.

@@ -13,6 +13,7 @@
 #include "domain/auth/email_tokens.h"
 #include "domain/auth/session_service.h"
 #include "domain/auth/user.h"
+#include "domain/billing/provider_jobs.h"
 #include "mail/mailer.h"
 #include "app/data_dir.h"
 #include "crypto/jwt.h"
@@ -238,6 +239,13 @@ Status App::Serve() {
   context.rest.invitations.ttl = std::chrono::seconds(config_.invitation_expiry_seconds);
   context.rest.invitations.site_url = config_.site_url;
   context.rest.invitations.require_email_match = config_.invitation_require_email_match;
+  context.billing = api::billing::BillingContext{store_.get(),
+                                                 &clock,
+                                                 config_.stripe_webhook_secret,
+                                                 config_.lemon_squeezy_webhook_secret,
+                                                 config_.paddle_webhook_secret,
+                                                 std::chrono::seconds(300),
+                                                 std::chrono::seconds(config_.paddle_webhook_tolerance_seconds)};
 
   http::ServerOptions options;
   options.address = endpoint->host;
@@ -254,12 +262,22 @@ Status App::Serve() {
   spdlog::info("tenantbase {} listening on http://{}:{} ({} threads, {} database, schema version {}, data in {})",
                kVersion, endpoint->host, server.port(), options.threads, store_->dialect(), *version,
                config_.data_dir);
+  // Per-seat quantities and other changes the providers must hear about.
+  billing::ProviderApis apis;
+  apis.stripe = {config_.stripe_api_url, config_.stripe_api_key};
+  apis.lemon_squeezy = {config_.lemon_squeezy_api_url, config_.lemon_squeezy_api_key};
+  apis.paddle = {config_.paddle_api_url, config_.paddle_api_key};
+  std::optional<billing::ProviderJobWorker> provider_jobs;
+  if (!apis.stripe.api_key.empty() || !apis.lemon_squeezy.api_key.empty() || !apis.paddle.api_key.empty()) {
+    provider_jobs.emplace(*store_, std::move(apis), clock);
+  }
   std::optional<maintenance::Purger> purger;
   if (config_.purge_interval_seconds > 0) {
     purger.emplace(*store_, clock, std::chrono::seconds(config_.purge_interval_seconds));
   }
   server.Run();
   purger.reset();
+  provider_jobs.reset();
   spdlog::info("shutting down: closing the database");
   store_->Close();
   spdlog::info("stopped");

@@ -49,6 +49,20 @@ struct Config {
   // Expired tokens, invitations, notifications and MFA challenges are deleted this often
   // (0 = never; `tenantbase admin purge` runs it once).
   int64_t purge_interval_seconds = 3600;  // --purge-interval / TENANTBASE_PURGE_INTERVAL
+
+  // Billing webhooks: a provider without a secret has no endpoint (404).
+  std::string stripe_webhook_secret;          // TENANTBASE_STRIPE_WEBHOOK_SECRET
+  std::string lemon_squeezy_webhook_secret;   // TENANTBASE_LEMON_SQUEEZY_WEBHOOK_SECRET
+  std::string paddle_webhook_secret;          // TENANTBASE_PADDLE_WEBHOOK_SECRET
+  int64_t paddle_webhook_tolerance_seconds = 300;  // TENANTBASE_PADDLE_WEBHOOK_TOLERANCE
+  // The providers' APIs (per-seat quantities): keys from the environment only; the URLs can
+  // point elsewhere for tests.
+  std::string stripe_api_key;        // TENANTBASE_STRIPE_SECRET_KEY
+  std::string stripe_api_url = "https://api.stripe.com";  // TENANTBASE_STRIPE_API_URL
+  std::string lemon_squeezy_api_key;  // TENANTBASE_LEMON_SQUEEZY_API_KEY
+  std::string lemon_squeezy_api_url = "https://api.lemonsqueezy.com";  // TENANTBASE_LEMON_SQUEEZY_API_URL
+  std::string paddle_api_key;        // TENANTBASE_PADDLE_API_KEY
+  std::string paddle_api_url = "https://api.paddle.com";  // TENANTBASE_PADDLE_API_URL
 };
 
 struct HostPort {

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "base/strings.h"
+#include "net/http_client.h"
 
 namespace tb::mail {
 
@@ -42,11 +43,7 @@ Result<std::unique_ptr<SmtpMailer>> SmtpMailer::Open(std::string url, std::strin
   if (EnvelopeAddress(from).empty()) {
     return Error::Make(ErrorCode::kInvalidArgument, "the mail sender must hold an address like Name <a@b.c>");
   }
-  // curl_global_init is not thread-safe: run it once, before any Send.
-  static std::once_flag once;
-  static CURLcode init = CURLE_OK;
-  std::call_once(once, [] { init = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (init != CURLE_OK) return Error::Make(ErrorCode::kUnavailable, "cannot initialise libcurl");
+  if (Status s = net::InitCurl(); !s) return std::move(s).error();
   return std::unique_ptr<SmtpMailer>(new SmtpMailer(std::move(url), std::move(from)));
 }
 
