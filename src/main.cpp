@@ -196,6 +196,10 @@ int main(int argc, char** argv) {
                     "Only the invited email address may accept an invitation (true/false)")
       ->envname("TENANTBASE_INVITATION_REQUIRE_EMAIL_MATCH")
       ->capture_default_str();
+  serve->add_option("--billing-config", config.billing_config,
+                    "JSON file of the app's billing plans: prices sold at checkout and the features they enable")
+      ->envname("TENANTBASE_BILLING_CONFIG")
+      ->check(CLI::ExistingFile);
   serve->add_option("--paddle-webhook-tolerance", config.paddle_webhook_tolerance_seconds,
                     "Seconds a Paddle webhook signature's timestamp may be off")
       ->envname("TENANTBASE_PADDLE_WEBHOOK_TOLERANCE")

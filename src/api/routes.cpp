@@ -1,6 +1,7 @@
 #include "api/routes.h"
 
 #include "api/auth/auth_handlers.h"
+#include "api/billing/checkout.h"
 #include "api/rest/rest_handlers.h"
 
 namespace tb::api {
@@ -55,6 +56,8 @@ http::Router BuildRoutes(const ApiContext& context) {
   const billing::BillingContext* b = &context.billing;
   router.Add("POST", "/billing/v1/webhooks/{provider}",
              [b](http::Request& request) { return billing::ReceiveWebhook(request, *b); });
+  router.Add("POST", "/billing/v1/checkout", [b](http::Request& request) { return billing::CreateCheckout(request, *b); });
+  router.Add("POST", "/billing/v1/portal", [b](http::Request& request) { return billing::CreatePortal(request, *b); });
   return router;
 }
 

@@ -13,6 +13,7 @@
 #include "domain/auth/email_tokens.h"
 #include "domain/auth/session_service.h"
 #include "domain/auth/user.h"
+#include "domain/billing/plans.h"
 #include "domain/billing/provider_jobs.h"
 #include "mail/mailer.h"
 #include "app/data_dir.h"
@@ -239,13 +240,24 @@ Status App::Serve() {
   context.rest.invitations.ttl = std::chrono::seconds(config_.invitation_expiry_seconds);
   context.rest.invitations.site_url = config_.site_url;
   context.rest.invitations.require_email_match = config_.invitation_require_email_match;
-  context.billing = api::billing::BillingContext{store_.get(),
-                                                 &clock,
-                                                 config_.stripe_webhook_secret,
-                                                 config_.lemon_squeezy_webhook_secret,
-                                                 config_.paddle_webhook_secret,
-                                                 std::chrono::seconds(300),
-                                                 std::chrono::seconds(config_.paddle_webhook_tolerance_seconds)};
+  auto plans = std::make_shared<billing::Plans>();
+  if (!config_.billing_config.empty()) {
+    auto loaded = billing::Plans::Load(config_.billing_config);
+    if (!loaded) return std::move(loaded).error();
+    *plans = std::move(*loaded);
+    spdlog::info("billing: {} plans from {}", plans->all().size(), config_.billing_config);
+  }
+  context.rest.plans = plans;
+  context.billing.store = store_.get();
+  context.billing.clock = &clock;
+  context.billing.stripe_secret = config_.stripe_webhook_secret;
+  context.billing.lemon_squeezy_secret = config_.lemon_squeezy_webhook_secret;
+  context.billing.paddle_secret = config_.paddle_webhook_secret;
+  context.billing.paddle_tolerance = std::chrono::seconds(config_.paddle_webhook_tolerance_seconds);
+  context.billing.plans = plans;
+  context.billing.stripe_api = {config_.stripe_api_url, config_.stripe_api_key};
+  context.billing.site_url = config_.site_url;
+  context.billing.rest = &context.rest;
 
   http::ServerOptions options;
   options.address = endpoint->host;

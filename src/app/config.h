@@ -50,6 +50,8 @@ struct Config {
   // (0 = never; `tenantbase admin purge` runs it once).
   int64_t purge_interval_seconds = 3600;  // --purge-interval / TENANTBASE_PURGE_INTERVAL
 
+  // The app's billing plans (domain/billing/plans.h); "" = none.
+  std::string billing_config;  // --billing-config / TENANTBASE_BILLING_CONFIG
   // Billing webhooks: a provider without a secret has no endpoint (404).
   std::string stripe_webhook_secret;          // TENANTBASE_STRIPE_WEBHOOK_SECRET
   std::string lemon_squeezy_webhook_secret;   // TENANTBASE_LEMON_SQUEEZY_WEBHOOK_SECRET

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <memory>
+#include <new>
 #include <mutex>
 
 namespace tb::net {
@@ -27,6 +28,22 @@ Status InitCurl() {
   std::call_once(once, [] { init = curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (init != CURLE_OK) return Error::Make(ErrorCode::kUnavailable, "cannot initialise libcurl");
   return Ok();
+}
+
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  auto escape = [](const std::string& text) {
+    char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+    if (escaped == nullptr) throw std::bad_alloc();
+    std::string result(escaped);
+    curl_free(escaped);
+    return result;
+  };
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += escape(name) + "=" + escape(value);
+  }
+  return out;
 }
 
 Result<HttpResponse> Send(const HttpRequest& request) {

@@ -32,6 +32,9 @@ struct HttpResponse {
   std::string body;
 };
 
+// application/x-www-form-urlencoded from (name, value) pairs, escaped by libcurl.
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields);
+
 // Sends `request` and returns the response, whatever its status. Fails with kUnavailable
 // when no response came (refused connection, timeout, TLS failure), the message saying why.
 Result<HttpResponse> Send(const HttpRequest& request);

@@ -6,11 +6,11 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { rmSync } from 'node:fs';
 import { startServer, makeDataDir } from './support/server.mjs';
 import { adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
+import { fakeProviderApi } from './support/provider_api.mjs';
 import {
   STRIPE_SECRET, sendStripe, stripeEvent, stripeSubscription,
   LEMON_SQUEEZY_SECRET, sendLemonSqueezy, lemonSqueezyEvent, lemonSqueezySubscription,
@@ -19,34 +19,6 @@ import {
 const limits = ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'];
 let ids = 0;
 const unique = (prefix) => `${prefix}_${process.pid}_${Date.now()}_${++ids}`;
-
-// A stand-in for the providers' APIs: records every request; answers 503 while `down`.
-async function fakeProviderApi() {
-  const api = { requests: [], down: false };
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => { body += chunk; });
-    req.on('end', () => {
-      api.requests.push({ method: req.method, url: req.url, headers: req.headers, body, answered: api.down ? 503 : 200 });
-      res.writeHead(api.down ? 503 : 200, { 'Content-Type': 'application/json' });
-      res.end(api.down ? '{"error":{"message":"down for maintenance"}}' : '{}');
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  api.url = `http://127.0.0.1:${server.address().port}`;
-  api.close = () => new Promise((resolve) => server.close(resolve));
-  // The first request matching `predicate`, polled until it comes.
-  api.waitFor = async (predicate, what, timeoutMs = 15000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = api.requests.find(predicate);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.fail(`the provider API never received ${what}; got ${JSON.stringify(api.requests.map((r) => [r.method, r.url, r.body]))}`);
-  };
-  return api;
-}
 
 describe('Per-seat sync with the providers', () => {
   let api, dataDir, server, admin, owner, second, third, team;

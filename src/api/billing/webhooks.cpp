@@ -72,7 +72,7 @@ http::Response ReceiveWebhook(http::Request& request, const BillingContext& cont
     spdlog::error("billing webhook {} {}: {}", provider, event.id, Describe(txn.error()));
     return http::Response::Error(500, "unavailable", "the event could not be processed; retry later");
   }
-  auto applied = tb::billing::ApplyEvent(**txn, event);
+  auto applied = tb::billing::ApplyEvent(**txn, event, context.plans.get());
   if (applied) {
     if (Status s = (*txn)->Commit(); !s) applied = std::move(s).error();
   }

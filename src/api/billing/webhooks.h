@@ -15,12 +15,19 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "base/clock.h"
+#include "domain/billing/plans.h"
+#include "domain/billing/provider_jobs.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "store/store.h"
+
+namespace tb::api::rest {
+struct RestContext;
+}
 
 namespace tb::api::billing {
 
@@ -32,6 +39,10 @@ struct BillingContext {
   std::string paddle_secret;         // TENANTBASE_PADDLE_WEBHOOK_SECRET
   std::chrono::seconds stripe_tolerance{300};
   std::chrono::seconds paddle_tolerance{300};  // TENANTBASE_PADDLE_WEBHOOK_TOLERANCE
+  std::shared_ptr<const tb::billing::Plans> plans;  // the app's plans (--billing-config); may be empty
+  tb::billing::ProviderApi stripe_api;              // checkout and portal; no key = those answer 404
+  std::string site_url;                             // redirects after checkout must stay on its origin
+  const rest::RestContext* rest = nullptr;          // to authenticate the caller as /rest/v1 does
 };
 
 http::Response ReceiveWebhook(http::Request& request, const BillingContext& context);

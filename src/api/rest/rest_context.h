@@ -13,6 +13,10 @@
 #include "policy/policy_set.h"
 #include "store/store.h"
 
+namespace tb::billing {
+class Plans;
+}
+
 namespace tb::api::rest {
 
 struct RestContext {
@@ -21,6 +25,7 @@ struct RestContext {
   std::shared_ptr<const Catalog> catalog;
   std::shared_ptr<const policy::PolicySet> policies;
   accounts::InvitationSettings invitations;
+  std::shared_ptr<const tb::billing::Plans> plans;  // the app's billing plans; empty without a config
 };
 
 }  // namespace tb::api::rest

@@ -19,6 +19,8 @@
 #include "domain/accounts/deletion.h"
 #include "domain/admin/super_admin.h"
 #include "domain/auth/admin_users.h"
+#include "domain/billing/usage.h"
+#include "domain/workflow_errors.h"
 #include "domain/accounts/invitations.h"
 #include "domain/accounts/team_accounts.h"
 #include "domain/notifications/notifications.h"
@@ -328,6 +330,14 @@ const std::vector<Workflow>& Workflows() {
        [](const WorkflowCall& c) { return Void(admin::DeleteUser(c.txn, c.text(0), *c.context.auth->clock)); }},
       {"admin_delete_team_account", {P{"account_id", "uuid"}}, store::Access::kWrite, Returns::kVoid,
        [](const WorkflowCall& c) { return Void(admin::DeleteTeamAccount(c.txn, c.text(0))); }},
+      {"report_usage", {P{"account_id", "uuid"}, P{"quantity", "int"}, P{"feature", "text", true}},
+       store::Access::kWrite, Returns::kRow,
+       [](const WorkflowCall& c) -> Result<store::Rows> {
+         static const tb::billing::Plans kNoPlans;
+         if (c.arg(1).is_null()) return tb::domain::BadArgument("quantity is required");
+         return tb::billing::ReportUsage(c.txn, c.who.is_service_role(), c.text(0), c.arg(1).as_int(), c.text(2),
+                                         c.context.plans ? *c.context.plans : kNoPlans);
+       }},
   };
   return workflows;
 }

@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <map>
 
 #include "domain/notifications/notifications.h"
 
@@ -39,6 +40,7 @@ struct Context {
   store::Transaction& txn;
   const Event& event;
   std::string provider;
+  const Plans* plans;
 };
 
 // The account an object belongs to: named by the event, else its customer's.
@@ -164,6 +166,33 @@ Status ReplaceItems(Context& c, bool subscription, const std::string& parent, co
   return Ok();
 }
 
+// subscription_features from the plans of the subscription's prices: the configured plans
+// own the rows (a feature in two plans keeps the larger limit; unlimited wins).
+Status SyncFeatures(Context& c, const Subscription& s, const std::string& account_id) {
+  std::map<std::string, std::optional<int64_t>> features;
+  for (const LineItem& item : s.items) {
+    const Plan* plan = c.plans->ByPrice(c.provider, item.price_id);
+    if (plan == nullptr) continue;
+    for (const PlanFeature& f : plan->features) {
+      auto [at, fresh] = features.emplace(f.name, f.usage_limit);
+      if (!fresh && at->second && (!f.usage_limit || *f.usage_limit > *at->second)) at->second = f.usage_limit;
+    }
+  }
+  const Value id[] = {Value::Text(s.id)};
+  auto cleared = c.txn.Execute("DELETE FROM subscription_features WHERE subscription_id = $1", id);
+  if (!cleared) return std::move(cleared).error();
+  for (const auto& [name, limit] : features) {
+    const Value row[] = {Value::Text(s.id), Value::Text(account_id), Value::Text(name),
+                         limit ? Value::Int(*limit) : Value::Null()};
+    auto written = c.txn.Execute(
+        "INSERT INTO subscription_features (subscription_id, account_id, feature_name, enabled, usage_limit) "
+        "VALUES ($1, $2, $3, true, $4)",
+        row);
+    if (!written) return std::move(written).error();
+  }
+  return Ok();
+}
+
 // A currency for a subscription whose payload has none (Lemon Squeezy): the stored one,
 // else the account's latest order with the provider, else usd.
 Result<std::string> CurrencyFor(Context& c, const Subscription& s, const std::string& account_id) {
@@ -216,6 +245,9 @@ Result<Applied> ApplySubscription(Context& c, const Subscription& s) {
   if (!written) return std::move(written).error();
   if (*written == 0) return Invalid("subscription " + s.id + " belongs to another account or provider");
   if (Status st = ReplaceItems(c, true, s.id, *account, s.items); !st) return std::move(st).error();
+  if (c.plans != nullptr && !c.plans->empty()) {
+    if (Status st = SyncFeatures(c, s, *account); !st) return std::move(st).error();
+  }
   if (Status st = NotifyIfTroubled(c, *account, *before, s.status); !st) return std::move(st).error();
   return Applied{Outcome::kApplied, *account};
 }
@@ -276,8 +308,8 @@ std::string_view OutcomeName(Outcome o) {
 
 }  // namespace
 
-Result<Applied> ApplyEvent(store::Transaction& txn, const Event& event) {
-  Context c{txn, event, std::string(ProviderName(event.provider))};
+Result<Applied> ApplyEvent(store::Transaction& txn, const Event& event, const Plans* plans) {
+  Context c{txn, event, std::string(ProviderName(event.provider)), plans};
   const Value record[] = {Value::Text(c.provider), Value::Text(event.id), Value::Text(event.type),
                           Value::Text(FormatTimestamp(event.occurred_at))};
   auto fresh = txn.Execute(

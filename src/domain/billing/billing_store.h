@@ -14,6 +14,8 @@
 //     failing that, from the provider customer's billing_customers row, created on first
 //     sight. A subscription of a customer never seen fails with kUnavailable, so the
 //     webhook answers 500 and the provider retries once the checkout has arrived.
+//   - With plans configured (plans.h), the subscription's subscription_features rows are
+//     replaced by the features of the plans its prices belong to.
 //   - A subscription turning past_due or unpaid creates a billing_issue notification for
 //     its account.
 //
@@ -27,6 +29,7 @@
 
 #include "base/result.h"
 #include "domain/billing/billing_events.h"
+#include "domain/billing/plans.h"
 #include "store/store.h"
 
 namespace tb::billing {
@@ -43,6 +46,6 @@ struct Applied {
   std::string account_id;  // the account the event concerned, when known
 };
 
-Result<Applied> ApplyEvent(store::Transaction& txn, const Event& event);
+Result<Applied> ApplyEvent(store::Transaction& txn, const Event& event, const Plans* plans = nullptr);
 
 }  // namespace tb::billing

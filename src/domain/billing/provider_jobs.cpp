@@ -48,27 +48,36 @@ std::chrono::seconds Backoff(int64_t attempts) {
   return std::chrono::seconds(std::min<int64_t>(int64_t{1} << std::min<int64_t>(attempts, 9), 300));
 }
 
-Result<std::vector<SeatJob>> DueJobs(store::Store& store, const Clock& clock, int limit) {
+Result<std::vector<ProviderJob>> DueJobs(store::Store& store, const Clock& clock, int limit) {
   auto txn = store.Begin(store::Access::kRead);
   if (!txn) return std::move(txn).error();
   const Value params[] = {Value::Text(FormatTimestamp(clock.Now())), Value::Int(limit)};
   auto rows = (*txn)->Query(
-      "SELECT id, provider, subscription_id, item_id, quantity, attempts FROM kit_billing_jobs "
+      "SELECT id, provider, subscription_id, item_id, quantity, attempts, kind, customer_id, meter, usage_id, "
+      "created_at FROM kit_billing_jobs "
       "WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
       params);
   if (!rows) return std::move(rows).error();
-  std::vector<SeatJob> jobs;
+  std::vector<ProviderJob> jobs;
   for (const auto& row : rows->rows) {
     auto provider = ProviderNamed(row[1].as_text());
     if (!provider) continue;
-    SeatJob job;
+    ProviderJob job;
     job.id = row[0].as_int();
     job.provider = *provider;
     job.subscription_id = row[2].as_text();
     job.item_id = row[3].as_text();
     job.quantity = row[4].as_int();
     job.attempts = row[5].as_int();
-    if (job.provider == Provider::kPaddle) {
+    job.kind = row[6].as_text() == "usage" ? JobKind::kUsage : JobKind::kSeatQuantity;
+    if (job.kind == JobKind::kUsage) {
+      job.customer_id = row[7].is_null() ? "" : row[7].as_text();
+      job.meter = row[8].is_null() ? "" : row[8].as_text();
+      job.usage_id = row[9].is_null() ? 0 : row[9].as_int();
+      auto created = ParseTimestamp(row[10].as_text());
+      if (created) job.created_at = *created;
+    }
+    if (job.kind == JobKind::kSeatQuantity && job.provider == Provider::kPaddle) {
       const Value sub[] = {Value::Text(job.subscription_id)};
       auto items = (*txn)->Query("SELECT price_id, quantity FROM subscription_items WHERE subscription_id = $1 ORDER BY price_id", sub);
       if (!items) return std::move(items).error();
@@ -79,7 +88,7 @@ Result<std::vector<SeatJob>> DueJobs(store::Store& store, const Clock& clock, in
   return jobs;
 }
 
-Status Record(store::Store& store, const SeatJob& job, const Clock& clock, bool delivered, bool give_up,
+Status Record(store::Store& store, const ProviderJob& job, const Clock& clock, bool delivered, bool give_up,
               const std::string& error) {
   auto txn = store.Begin(store::Access::kWrite);
   if (!txn) return std::move(txn).error();
@@ -115,7 +124,7 @@ const ProviderApi& ProviderApis::For(Provider provider) const {
   return stripe;
 }
 
-net::HttpRequest SeatQuantityRequest(const SeatJob& job, const ProviderApi& api) {
+net::HttpRequest SeatQuantityRequest(const ProviderJob& job, const ProviderApi& api) {
   net::HttpRequest request;
   const std::string base = TrimSlash(api.base_url);
   request.headers.emplace_back("Authorization", "Bearer " + api.api_key);
@@ -177,17 +186,73 @@ net::HttpRequest SeatQuantityRequest(const SeatJob& job, const ProviderApi& api)
   return request;
 }
 
+net::HttpRequest UsageRequest(const ProviderJob& job, const ProviderApi& api) {
+  net::HttpRequest request;
+  const std::string base = TrimSlash(api.base_url);
+  const std::string key = "tenantbase-usage-" + std::to_string(job.usage_id);
+  request.method = "POST";
+  request.headers.emplace_back("Authorization", "Bearer " + api.api_key);
+  if (job.provider == Provider::kStripe) {
+    request.url = base + "/v1/billing/meter_events";
+    request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    request.headers.emplace_back("Idempotency-Key", key);
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(job.created_at.time_since_epoch()).count();
+    request.body = net::FormEncode({{"event_name", job.meter},
+                                    {"payload[stripe_customer_id]", job.customer_id},
+                                    {"payload[value]", std::to_string(job.quantity)},
+                                    {"identifier", key},
+                                    {"timestamp", std::to_string(seconds)}});
+    return request;
+  }
+  // Lemon Squeezy (Paddle has no usage API: report_usage refuses its subscriptions).
+  request.url = base + "/v1/usage-records";
+  request.headers.emplace_back("Accept", "application/vnd.api+json");
+  request.headers.emplace_back("Content-Type", "application/vnd.api+json");
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("data");
+  w.StartObject();
+  w.Key("type");
+  w.String("usage-records");
+  w.Key("attributes");
+  w.StartObject();
+  w.Key("quantity");
+  w.Int64(job.quantity);
+  w.Key("action");
+  w.String("increment");
+  w.EndObject();
+  w.Key("relationships");
+  w.StartObject();
+  w.Key("subscription-item");
+  w.StartObject();
+  w.Key("data");
+  w.StartObject();
+  w.Key("type");
+  w.String("subscription-items");
+  w.Key("id");
+  w.String(job.item_id.c_str(), static_cast<rapidjson::SizeType>(job.item_id.size()));
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  request.body = buffer.GetString();
+  return request;
+}
+
 Result<int> RunDueJobs(store::Store& store, const ProviderApis& apis, const Clock& clock, const HttpSender& send,
                        int limit) {
   auto jobs = DueJobs(store, clock, limit);
   if (!jobs) return std::move(jobs).error();
   int delivered = 0;
-  for (const SeatJob& job : *jobs) {
+  for (const ProviderJob& job : *jobs) {
     const ProviderApi& api = apis.For(job.provider);
     if (api.api_key.empty()) continue;
-    auto response = send(SeatQuantityRequest(job, api));
-    const std::string what = std::string(ProviderName(job.provider)) + " item " + job.item_id + " quantity " +
-                             std::to_string(job.quantity);
+    const bool usage = job.kind == JobKind::kUsage;
+    auto response = send(usage ? UsageRequest(job, api) : SeatQuantityRequest(job, api));
+    const std::string what = std::string(ProviderName(job.provider)) + " item " + job.item_id +
+                             (usage ? " usage +" : " quantity ") + std::to_string(job.quantity);
     Status recorded;
     if (response && response->status >= 200 && response->status < 300) {
       spdlog::info("billing: told {}", what);

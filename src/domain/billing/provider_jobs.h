@@ -1,7 +1,8 @@
 // domain/billing/provider_jobs.h
 //
-// Telling the payment providers what changed here: today, the quantity of per-seat items
-// (queued in kit_billing_jobs by the membership triggers of migration 0015). A worker thread
+// Telling the payment providers what changed here: the quantity of per-seat items (queued in
+// kit_billing_jobs by the membership triggers of migration 0015) and the usage of metered
+// items (queued by report_usage, usage.h). A worker thread
 // takes due jobs, sends each to the provider's API outside any transaction, and records the
 // outcome: done; retried with back-off (2^attempts seconds, at most 5 minutes) after a
 // transport failure or a 5xx/408/409/425/429; given up (logged) after any other 4xx. Jobs
@@ -11,6 +12,12 @@
 //   Stripe         POST  {base}/v1/subscription_items/{item}   quantity=N (form)
 //   Lemon Squeezy  PATCH {base}/v1/subscription-items/{item}   JSON:API {"data":{…,"attributes":{"quantity":N}}}
 //   Paddle         PATCH {base}/subscriptions/{subscription}   {"items":[{"price_id","quantity"}…]} (the whole set)
+//
+// Usage (each report sent once; the provider deduplicates retries by the usage row's id):
+//   Stripe         POST  {base}/v1/billing/meter_events   event_name, payload[stripe_customer_id],
+//                        payload[value], identifier, timestamp (form)
+//   Lemon Squeezy  POST  {base}/v1/usage-records          JSON:API quantity, action "increment",
+//                        relationship subscription-item
 //
 // Providers without an API key are skipped: their jobs wait until one is configured.
 //
@@ -49,8 +56,11 @@ struct ProviderApis {
   const ProviderApi& For(Provider provider) const;
 };
 
-struct SeatJob {
+enum class JobKind { kSeatQuantity, kUsage };
+
+struct ProviderJob {
   int64_t id = 0;
+  JobKind kind = JobKind::kSeatQuantity;
   Provider provider = Provider::kStripe;
   std::string subscription_id;
   std::string item_id;
@@ -58,10 +68,17 @@ struct SeatJob {
   int64_t attempts = 0;
   // Paddle replaces a subscription's whole item set: every item's price and quantity.
   std::vector<std::pair<std::string, int64_t>> subscription_items;
+  // Usage only.
+  std::string customer_id;
+  std::string meter;
+  int64_t usage_id = 0;
+  SystemTime created_at{};
 };
 
-// The API call that sets the job's quantity at its provider.
-net::HttpRequest SeatQuantityRequest(const SeatJob& job, const ProviderApi& api);
+// The API call that sets a seat job's quantity at its provider…
+net::HttpRequest SeatQuantityRequest(const ProviderJob& job, const ProviderApi& api);
+// …and the one that reports a usage job's quantity.
+net::HttpRequest UsageRequest(const ProviderJob& job, const ProviderApi& api);
 
 using HttpSender = std::function<Result<net::HttpResponse>(const net::HttpRequest&)>;
 

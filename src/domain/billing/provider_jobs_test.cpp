@@ -16,7 +16,7 @@ constexpr const char* kMember = "00000000-0000-4000-8000-000000000002";
 constexpr const char* kTeam = "00000000-0000-4000-8000-0000000000aa";
 
 TEST(SeatQuantityRequest, SpeaksEachProvidersApi) {
-  SeatJob job;
+  ProviderJob job;
   job.id = 7;
   job.item_id = "si_123";
   job.subscription_id = "sub_9";
