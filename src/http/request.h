@@ -6,6 +6,7 @@
 // Thread-safety: a Request belongs to one session and one handler call; not shared.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +26,10 @@ struct Request {
   std::string query;           // raw text after '?', not decoded ("" if none)
   std::vector<Header> headers;
   std::string body;
+  // For routes that stream their body (Router::Add with a Preflight): the file holding it
+  // and its size; `body` stays empty.
+  std::string body_file;
+  std::uint64_t body_size = 0;
   std::string remote_address;  // peer IP as text
   // Named segments captured by the router, e.g. {"id", "..."} for "/factors/{id}".
   std::vector<std::pair<std::string, std::string>> path_params;

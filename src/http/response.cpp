@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <unistd.h>
+
 #include <utility>
 
 #include "base/strings.h"
@@ -40,6 +42,10 @@ std::string ReplaceNonAscii(std::string_view text) {
 }
 
 }  // namespace
+
+BodyFile::~BodyFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 Response Response::Json(int status, std::string json) {
   Response response;

@@ -24,6 +24,10 @@ bool IsCapture(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// "{name*}": the last segment of a pattern, capturing the rest of the path (one segment or
+// more, joined by '/').
+bool IsRestCapture(std::string_view segment) { return IsCapture(segment) && segment[segment.size() - 2] == '*'; }
+
 // How well a route's method fits the request's; lower is better, 0 is no fit. An exact
 // method beats a wildcard, and both beat GET standing in for HEAD.
 int MethodFit(std::string_view route_method, std::string_view method) {
@@ -51,12 +55,13 @@ void SortStandardFirst(std::vector<std::string>& methods) {
 
 }  // namespace
 
-void Router::Add(std::string_view method, std::string_view pattern, Handler handler) {
+void Router::Add(std::string_view method, std::string_view pattern, Handler handler, Preflight preflight) {
   assert(!pattern.empty() && pattern.front() == '/');
   Route route;
   route.method = std::string(method);
   for (std::string_view segment : PathSegments(pattern)) route.segments.emplace_back(segment);
   route.handler = std::move(handler);
+  route.preflight = std::move(preflight);
   routes_.push_back(std::move(route));
 }
 
@@ -69,11 +74,15 @@ Router::Match Router::Find(Request& request) const {
   const Route* best = nullptr;
   int best_fit = 0;
   for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
+    const bool rest = !route.segments.empty() && IsRestCapture(route.segments.back());
+    if (rest ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) continue;
     bool same_path = true;
-    for (size_t i = 0; i < segments.size() && same_path; ++i) {
-      same_path = IsCapture(route.segments[i]) ? !segments[i].empty()
-                                               : route.segments[i] == segments[i];
+    for (size_t i = 0; i < route.segments.size() && same_path; ++i) {
+      if (rest && i + 1 == route.segments.size()) {
+        same_path = i + 1 < segments.size() || !segments[i].empty();
+      } else {
+        same_path = IsCapture(route.segments[i]) ? !segments[i].empty() : route.segments[i] == segments[i];
+      }
     }
     if (!same_path) continue;
 
@@ -97,11 +106,15 @@ Router::Match Router::Find(Request& request) const {
 
   if (best != nullptr) {
     match.handler = &best->handler;
-    for (size_t i = 0; i < segments.size(); ++i) {
+    if (best->preflight) match.preflight = &best->preflight;
+    for (size_t i = 0; i < best->segments.size(); ++i) {
       const std::string& segment = best->segments[i];
-      if (IsCapture(segment)) {
-        request.path_params.emplace_back(segment.substr(1, segment.size() - 2),
-                                         std::string(segments[i]));
+      if (IsRestCapture(segment)) {
+        std::string rest_of_path(segments[i]);
+        for (size_t j = i + 1; j < segments.size(); ++j) rest_of_path += "/" + std::string(segments[j]);
+        request.path_params.emplace_back(segment.substr(1, segment.size() - 3), std::move(rest_of_path));
+      } else if (IsCapture(segment)) {
+        request.path_params.emplace_back(segment.substr(1, segment.size() - 2), std::string(segments[i]));
       }
     }
   }

@@ -57,6 +57,38 @@ TEST(Router, CaptureTakesExactlyOneNonEmptySegment) {
   EXPECT_EQ(router.Find(empty).handler, nullptr);
 }
 
+TEST(Router, RestCaptureTakesTheRestOfThePath) {
+  Router router;
+  router.Add("POST", "/object/list/{bucket}", Answer("list"));
+  router.Add("POST", "/object/{bucket}/{path*}", Answer("object"));
+  Request deep = Make("POST", "/object/avatars/team/a b/c.png");
+  EXPECT_EQ(TagOf(router.Find(deep), deep), "object");
+  EXPECT_EQ(deep.PathParam("bucket"), "avatars");
+  EXPECT_EQ(deep.PathParam("path"), "team/a b/c.png");
+  Request one = Make("POST", "/object/avatars/x");
+  EXPECT_EQ(TagOf(router.Find(one), one), "object");
+  EXPECT_EQ(one.PathParam("path"), "x");
+  Request none = Make("POST", "/object/avatars");
+  EXPECT_EQ(router.Find(none).handler, nullptr) << "the rest is at least one segment";
+  Request empty = Make("POST", "/object/avatars/");
+  EXPECT_EQ(router.Find(empty).handler, nullptr);
+  Request list = Make("POST", "/object/list/avatars");
+  EXPECT_EQ(TagOf(router.Find(list), list), "list") << "registration order breaks ties";
+}
+
+TEST(Router, APreflightedRouteSaysSo) {
+  Router router;
+  router.Add("POST", "/upload/{name}", Answer("upload"),
+             [](Request&) -> std::variant<Response, StreamedBody> { return StreamedBody{"/tmp/x", 10, {}}; });
+  router.Add("GET", "/upload/{name}", Answer("read"));
+  Request post = Make("POST", "/upload/a");
+  const Router::Match match = router.Find(post);
+  ASSERT_NE(match.preflight, nullptr);
+  EXPECT_EQ(std::get<StreamedBody>((*match.preflight)(post)).limit, 10u);
+  Request get = Make("GET", "/upload/a");
+  EXPECT_EQ(router.Find(get).preflight, nullptr);
+}
+
 TEST(Router, TrailingSlashIsStrict) {
   Router router;
   router.Add("GET", "/healthz", Answer("health"));

@@ -9,6 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -92,7 +99,7 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
-Response Preflight(const Request& request) {
+Response CorsPreflight(const Request& request) {
   Response response;
   response.SetHeader("Access-Control-Allow-Origin", "*");
   response.SetHeader("Access-Control-Allow-Methods", kCorsAllowMethods);
@@ -119,7 +126,7 @@ Response CallHandler(const Handler& handler, Request& request, std::string_view 
 // `log_path` is the undecoded path, safe to log. Never throws.
 Response Dispatch(const Router& router, Request& request, std::string_view log_path) {
   if (request.method == "OPTIONS" && request.HasHeader("Access-Control-Request-Method")) {
-    return Preflight(request);
+    return CorsPreflight(request);
   }
   const Router::Match match = router.Find(request);
   if (match.handler != nullptr) return CallHandler(*match.handler, request, log_path);
@@ -143,15 +150,16 @@ bool IsFramingHeader(std::string_view name) {
          EqualsIgnoreCase(name, "Connection");
 }
 
-// Converts a handler's Response to Beast's, adding Server, Date and Content-Length.
-// Framing headers are the session's alone; a header that would split the response
-// (CR or LF) is dropped. A HEAD answer keeps the length of the body it does not send.
-bhttp::response<bhttp::string_body> ToBeast(Response response, unsigned version, bool head) {
+// The status line and headers of a handler's Response in Beast's form, adding Server and
+// Date. Framing headers are the session's alone; a header that would split the response
+// (CR or LF) is dropped. An out-of-range status becomes a 500 (`response` is replaced).
+template <class Body>
+bhttp::response<Body> HeadOf(Response& response, unsigned version) {
   if (response.status < 200 || response.status > 599) {
     spdlog::error("a handler answered status {}; sending 500 instead", response.status);
     response = Response::Error(500, "internal_error", "The server failed to handle this request");
   }
-  bhttp::response<bhttp::string_body> out;
+  bhttp::response<Body> out;
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
   for (const Header& header : response.headers) {
@@ -165,11 +173,43 @@ bhttp::response<bhttp::string_body> ToBeast(Response response, unsigned version,
   }
   out.set(bhttp::field::server, "tenantbase");
   if (out.find(bhttp::field::date) == out.end()) out.set(bhttp::field::date, BeastView(HttpDate()));
+  return out;
+}
+
+// Converts a handler's Response to Beast's with Content-Length. A HEAD answer keeps the
+// length of the body it does not send.
+bhttp::response<bhttp::string_body> ToBeast(Response response, unsigned version, bool head) {
+  bhttp::response<bhttp::string_body> out = HeadOf<bhttp::string_body>(response, version);
   // RFC 9110: 204 and 304 carry no body, and 204 no Content-Length.
   if (response.status == 204 || response.status == 304) return out;
   out.content_length(response.body.size());
   if (!head) out.body() = std::move(response.body);
   return out;
+}
+
+// The head of a request as handlers see it: method, target, path, query, headers and the
+// client's address; nullopt when the path has a malformed percent-escape.
+template <class Body>
+std::optional<Request> RequestOf(const bhttp::request<Body>& message, const std::string& remote_address) {
+  Request request;
+  request.method = std::string(View(message.method_string()));
+  request.target = std::string(View(message.target()));
+  const std::string_view target = OriginForm(request.target);
+  const size_t question = target.find('?');
+  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+  for (const auto& field : message) {
+    request.headers.push_back({std::string(View(field.name_string())), std::string(View(field.value()))});
+  }
+  request.remote_address = remote_address;
+  if (!PercentDecode(target.substr(0, question), request.path)) return std::nullopt;
+  return request;
+}
+
+// Removes a streamed body's file, if it is still there.
+void RemoveBodyFile(std::string& path) {
+  if (path.empty()) return;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) spdlog::warn("could not remove {}: {}", path, std::strerror(errno));
+  path.clear();
 }
 
 }  // namespace
@@ -235,12 +275,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnFirstBytes(beast::error_code ec, std::size_t bytes);
   void ReadHeader();
   void OnHeader(beast::error_code ec);
+  void ContinueThen(bool body_done, void (Session::*next)());
+  void StartStreamedBody(const Preflight& preflight, Request head);
+  void ReadStreamedBody();
+  void OnStreamedBody(beast::error_code ec);
   void ReadBody();
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
   void NoteRequest();
   void HandleRequest();
   void Send(Response response);
+  void SendFile(Response response);
+  void WriteFileChunk();
   void OnWritten(beast::error_code ec);
   void LingeringClose();
   void Drain();
@@ -252,6 +298,18 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
+  int status_ = 0;  // of the response being written, for the access log
+  // A streamed upload: its parser, the request's head, the file and the limit's answer.
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  Request streamed_request_;
+  std::string body_file_;
+  Response too_large_;
+  // A streamed download.
+  std::optional<bhttp::response<bhttp::buffer_body>> file_response_;
+  std::optional<bhttp::response_serializer<bhttp::buffer_body>> file_serializer_;
+  std::shared_ptr<const BodyFile> file_;
+  std::uint64_t file_sent_ = 0;
+  std::vector<char> chunk_;
   std::string remote_address_;
   Exchange exchange_;
   Phase phase_ = Phase::kIdle;
@@ -297,18 +355,94 @@ void Session::ReadHeader() {
 void Session::OnHeader(beast::error_code ec) {
   if (phase_ == Phase::kClosed) return;
   if (ec) return OnReadError(ec);
-  const auto& request = parser_->get();
-  if (request.version() >= 11 && !parser_->is_done() &&
-      EqualsIgnoreCase(View(request[bhttp::field::expect]), "100-continue")) {
+  // A route that streams its body decides before the body is read.
+  if (std::optional<Request> head = RequestOf(parser_->get(), remote_address_)) {
+    const Router::Match match = context_.router.Find(*head);
+    if (match.handler != nullptr && match.preflight != nullptr) return StartStreamedBody(*match.preflight, std::move(*head));
+  }
+  ContinueThen(parser_->is_done(), &Session::ReadBody);
+}
+
+// Sends "100 Continue" first when the client waits for it, then calls `next`.
+void Session::ContinueThen(bool body_done, void (Session::*next)()) {
+  const auto& request = parser_ ? parser_->get().base() : file_parser_->get().base();
+  if (request.version() >= 11 && !body_done && EqualsIgnoreCase(View(request[bhttp::field::expect]), "100-continue")) {
     net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = shared_from_this(), next](beast::error_code ec, std::size_t) {
                        if (self->phase_ == Phase::kClosed) return;
                        if (ec) return self->Close();
-                       self->ReadBody();
+                       ((*self).*next)();
                      });
     return;
   }
-  ReadBody();
+  ((*this).*next)();
+}
+
+void Session::StartStreamedBody(const Preflight& preflight, Request head) {
+  NoteRequest();
+  std::variant<Response, StreamedBody> plan;
+  try {
+    plan = preflight(head);
+  } catch (const std::exception& e) {
+    spdlog::error("preflight for {} {} threw: {}", exchange_.method, exchange_.log_path, e.what());
+    plan = Response::Error(500, "internal_error", "The server failed to handle this request");
+  }
+  if (auto* refusal = std::get_if<Response>(&plan)) {
+    // The body is never read: answer, then close (a lingering close drains what comes).
+    phase_ = Phase::kHandling;
+    close_after_write_ = true;
+    return Send(std::move(*refusal));
+  }
+  StreamedBody& body = std::get<StreamedBody>(plan);
+  file_parser_.emplace(std::move(*parser_));
+  parser_.reset();
+  file_parser_->body_limit(body.limit);
+  beast::error_code ec;
+  file_parser_->get().body().open(body.path.c_str(), beast::file_mode::write_new, ec);
+  if (ec) {
+    spdlog::error("cannot create {} for a streamed body: {}", body.path, ec.message());
+    phase_ = Phase::kHandling;
+    close_after_write_ = true;
+    return Send(Response::Error(500, "internal_error", "The server could not store the request body"));
+  }
+  body_file_ = body.path;
+  too_large_ = std::move(body.too_large);
+  streamed_request_ = std::move(head);
+  ContinueThen(file_parser_->is_done(), &Session::ReadStreamedBody);
+}
+
+void Session::ReadStreamedBody() {
+  bhttp::async_read(stream_, buffer_, *file_parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->OnStreamedBody(ec);
+  });
+}
+
+void Session::OnStreamedBody(beast::error_code ec) {
+  if (phase_ == Phase::kClosed) {
+    file_parser_.reset();
+    return RemoveBodyFile(body_file_);
+  }
+  const bool keep_alive = file_parser_->get().keep_alive();
+  file_parser_.reset();  // closes the file
+  if (ec) {
+    RemoveBodyFile(body_file_);
+    close_after_write_ = true;
+    if (ec == bhttp::error::body_limit) return Send(std::move(too_large_));
+    const bool protocol_error = ec.category() == bhttp::make_error_code(bhttp::error{}).category() &&
+                                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+    if (!protocol_error) return Close();
+    return Send(Response::Error(400, "bad_request", "Malformed HTTP request: " + ec.message()));
+  }
+  phase_ = Phase::kHandling;
+  stream_.expires_never();
+  close_after_write_ = !keep_alive;
+  Request request = std::move(streamed_request_);
+  request.body_file = body_file_;
+  struct stat st {};
+  request.body_size = ::stat(body_file_.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  Response response = Dispatch(context_.router, request, exchange_.log_path);
+  RemoveBodyFile(body_file_);  // unless the handler moved it into place
+  Send(std::move(response));
 }
 
 void Session::ReadBody() {
@@ -367,25 +501,12 @@ void Session::HandleRequest() {
   NoteRequest();
   bhttp::request<bhttp::string_body> message = parser_->release();
   close_after_write_ = !message.keep_alive();
-
-  Request request;
-  request.method = exchange_.method;
-  request.target = std::string(View(message.target()));
-  const std::string_view target = OriginForm(request.target);
-  const size_t question = target.find('?');
-  if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-  for (const auto& field : message) {
-    request.headers.push_back(
-        {std::string(View(field.name_string())), std::string(View(field.value()))});
+  std::optional<Request> request = RequestOf(message, remote_address_);
+  if (!request) {
+    return Send(Response::Error(400, "bad_request", "Malformed percent-escape in the request path"));
   }
-  request.body = std::move(message.body());
-  request.remote_address = remote_address_;
-
-  if (!PercentDecode(target.substr(0, question), request.path)) {
-    return Send(
-        Response::Error(400, "bad_request", "Malformed percent-escape in the request path"));
-  }
-  Send(Dispatch(context_.router, request, exchange_.log_path));
+  request->body = std::move(message.body());
+  Send(Dispatch(context_.router, *request, exchange_.log_path));
 }
 
 void Session::Send(Response response) {
@@ -395,8 +516,10 @@ void Session::Send(Response response) {
     response.SetHeader("Access-Control-Allow-Origin", "*");
     response.SetHeader("Access-Control-Expose-Headers", kCorsExposeHeaders);
   }
+  if (response.file) return SendFile(std::move(response));
   response_ = ToBeast(std::move(response), exchange_.version, exchange_.head);
   response_.keep_alive(!close_after_write_);
+  status_ = response_.result_int();
   stream_.expires_after(options().read_timeout);  // a client that stops reading is cut off
   bhttp::async_write(stream_, response_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -404,14 +527,62 @@ void Session::Send(Response response) {
                      });
 }
 
+// A file's range as the body, written a chunk at a time from the file (never whole in memory).
+constexpr std::size_t kFileChunkBytes = 64 * 1024;
+
+void Session::SendFile(Response response) {
+  file_ = std::move(response.file);
+  file_sent_ = 0;
+  file_response_.emplace(HeadOf<bhttp::buffer_body>(response, exchange_.version));
+  status_ = file_response_->result_int();
+  file_response_->content_length(file_->length());
+  file_response_->keep_alive(!close_after_write_);
+  file_response_->body().data = nullptr;
+  file_response_->body().more = !exchange_.head && file_->length() > 0;
+  file_serializer_.emplace(*file_response_);
+  stream_.expires_after(options().read_timeout);
+  bhttp::async_write_header(stream_, *file_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec || self->exchange_.head || self->file_->length() == 0) return self->OnWritten(ec);
+    self->WriteFileChunk();
+  });
+}
+
+void Session::WriteFileChunk() {
+  if (phase_ == Phase::kClosed) return OnWritten(beast::error::timeout);
+  const std::uint64_t remaining = file_->length() - file_sent_;
+  chunk_.resize(kFileChunkBytes);
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk_.size()));
+  const ssize_t got = ::pread(file_->fd(), chunk_.data(), want, static_cast<off_t>(file_->offset() + file_sent_));
+  if (got <= 0) {
+    // The length is promised already: the only honest end is to cut the connection.
+    spdlog::error("reading a response body file failed after {} of {} bytes: {}", file_sent_, file_->length(),
+                  got < 0 ? std::strerror(errno) : "unexpected end of file");
+    Close();
+    return OnWritten(beast::error::timeout);
+  }
+  file_sent_ += static_cast<std::uint64_t>(got);
+  file_response_->body().data = chunk_.data();
+  file_response_->body().size = static_cast<std::size_t>(got);
+  file_response_->body().more = file_sent_ < file_->length();
+  stream_.expires_after(options().read_timeout);
+  bhttp::async_write(stream_, *file_serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec || self->file_sent_ >= self->file_->length()) return self->OnWritten(ec);
+    self->WriteFileChunk();
+  });
+}
+
 void Session::OnWritten(beast::error_code ec) {
   if (options().access_log) {
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - exchange_.started);
-    spdlog::info("{} {} {} {}us", exchange_.method, exchange_.log_path, response_.result_int(),
-                 micros.count());
+    spdlog::info("{} {} {} {}us", exchange_.method, exchange_.log_path, status_, micros.count());
   }
   response_ = {};
+  file_serializer_.reset();
+  file_response_.reset();
+  file_.reset();
+  if (chunk_.capacity() > 0) std::vector<char>().swap(chunk_);
   if (phase_ == Phase::kClosed) return;
   if (ec) return Close();
   if (close_after_write_) return LingeringClose();
