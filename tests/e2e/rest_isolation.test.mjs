@@ -22,6 +22,10 @@ import {
   EXTRA_ROLE,
   SEEDED_ROLE_PERMISSIONS,
   STATUSES,
+  PAYMENT_STATUSES,
+  ITEM_TYPES,
+  FEATURES,
+  BILLING_TABLES,
   PAST,
   PROTECTED_MESSAGE,
   SPEC,
@@ -108,11 +112,10 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
   const people = []; // { name, uid, email, password, client }
   const callers = [];
   let sa; // the super admin person
-  const counters = { email: 0, token: 0, sub: 0, cus: 0, price: 0, body: 0, name: 0 };
+  const counters = { email: 0, token: 0, sub: 0, cus: 0, price: 0, body: 0, name: 0, order: 0 };
   const bogus = { uuid: rnd.uuid(), int: 987654321, text: 'sub_none' };
   const labels = new Map(); // uuid -> u0…u5, sa, team0…team3: uuids differ between replays
   const tokenOf = new Map(); // invitation id -> invite_token (never read back: a secret)
-  const customerOf = new Map(); // billing_customers id -> customer_id
   const slugOf = new Map(); // team account id -> slug (personal accounts have none)
 
   // Setup assertions carry the replay parameters too.
@@ -195,34 +198,14 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
         ok(res, 'notifications');
         for (const row of res.data) model.put('notifications', normalize('notifications', row));
       }
-      if (rnd.chance(0.6)) {
-        counters.cus += 1;
-        const customer = await admin.from('billing_customers')
-          .insert({ account_id: acc.id, customer_id: `cus_${counters.cus}`, provider: 'stripe', email: `billing${counters.cus}@example.com` })
-          .select('id, account_id, email, customer_id').single();
-        ok(customer, 'billing customer');
-        model.put('billing_customers', { id: customer.data.id, account_id: acc.id, email: customer.data.email });
-        customerOf.set(customer.data.id, customer.data.customer_id);
-        for (let s = rnd.int(3); s > 0; s -= 1) {
-          counters.sub += 1;
-          const status = rnd.pick(STATUSES);
-          const sub = {
-            id: `sub_${counters.sub}`, account_id: acc.id, customer_id: customer.data.customer_id, status,
-            active: status === 'active' || status === 'trialing', billing_provider: 'stripe', currency: 'usd',
-            period_starts_at: '2026-01-01T00:00:00Z', period_ends_at: '2026-02-01T00:00:00Z',
-          };
-          ok(await admin.from('subscriptions').insert(sub), 'subscription');
-          model.put('subscriptions', { id: sub.id, account_id: acc.id, status, active: sub.active });
-          const items = Array.from({ length: rnd.int(3) }, () => {
-            counters.price += 1;
-            return { subscription_id: sub.id, price_id: `price_${counters.price}`, type: 'flat', quantity: 1 + rnd.int(5) };
-          });
-          if (items.length > 0) {
-            const res = await admin.from('subscription_items').insert(items).select(columnsOf('subscription_items'));
-            ok(res, 'subscription items');
-            for (const row of res.data) model.put('subscription_items', normalize('subscription_items', row));
-          }
-        }
+      // Billing, as the providers' webhooks leave it (written here by service_role): most
+      // accounts have a customer, some subscriptions (with items and features) and orders.
+      // The first team and the first user's personal account always have all of it.
+      const forced = acc.id === people[0].uid || acc.id === labelled('team0');
+      if (forced || rnd.chance(0.7)) {
+        const customer = await addCustomer(acc, ok);
+        for (let s = forced ? 1 + rnd.int(2) : rnd.int(3); s > 0; s -= 1) await addSubscription(acc, customer, ok, { seats: forced && s === 1 });
+        for (let o = forced ? 1 + rnd.int(2) : rnd.int(3); o > 0; o -= 1) await addOrder(acc, customer, ok);
       }
       if (!acc.is_personal_account) {
         for (let k = rnd.int(3); k > 0; k -= 1) {
@@ -236,6 +219,94 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     }
   });
   after(async () => { if (server) await server.stop(); });
+
+  function labelled(label) {
+    for (const [id, l] of labels) if (l === label) return id;
+    return undefined;
+  }
+
+  // ---- billing rows, written by service_role (the server's webhooks write the same rows) ----
+  // `check(res, what)` is the caller's assertion: setup's ok() or an operation's expectOk().
+
+  async function addCustomer(acc, check) {
+    counters.cus += 1;
+    const res = await admin.from('billing_customers')
+      .insert({ account_id: acc.id, customer_id: `cus_${counters.cus}`, provider: 'stripe', email: `billing${counters.cus}@example.com` })
+      .select(columnsOf('billing_customers')).single();
+    check(res, 'billing customer');
+    const row = normalize('billing_customers', res.data);
+    if (row.account_id !== acc.id) diverge('inserted billing customer', acc.id, row);
+    model.put('billing_customers', row);
+    return row;
+  }
+
+  // A subscription with 0–2 items and 0–2 features (with `seats`: active, with a per_seat
+  // item and a feature or two). Items and features mostly leave account_id out: the AFTER
+  // INSERT triggers copy the subscription's.
+  async function addSubscription(acc, customer, check, { seats = false } = {}) {
+    counters.sub += 1;
+    const status = seats || rnd.chance(0.4) ? 'active' : rnd.pick(STATUSES);
+    const sub = {
+      id: `sub_${counters.sub}`, account_id: acc.id, customer_id: customer.customer_id, status,
+      active: status === 'active' || status === 'trialing', billing_provider: 'stripe', currency: 'usd',
+      period_starts_at: '2026-01-01T00:00:00Z', period_ends_at: '2026-02-01T00:00:00Z',
+    };
+    const res = await admin.from('subscriptions').insert(sub).select(columnsOf('subscriptions')).single();
+    check(res, 'subscription');
+    model.put('subscriptions', normalize('subscriptions', res.data));
+    const types = [...(seats ? ['per_seat'] : []), ...Array.from({ length: rnd.int(3) }, () => rnd.pick(ITEM_TYPES))];
+    const items = types.map((type) => {
+      counters.price += 1;
+      // A webhook's quantity stands until the next membership change.
+      const item = { subscription_id: sub.id, price_id: `price_${counters.price}`, type, quantity: type === 'metered' ? 0 : 1 + rnd.int(5) };
+      if (rnd.chance(0.3)) item.account_id = acc.id;
+      return item;
+    });
+    if (items.length > 0) {
+      const added = await admin.from('subscription_items').insert(items, { defaultToNull: false }).select(columnsOf('subscription_items'));
+      check(added, 'subscription items');
+      for (const row of added.data) {
+        if (row.account_id !== acc.id) diverge('subscription item account_id (copied from its subscription)', acc.id, row);
+        model.put('subscription_items', normalize('subscription_items', row));
+      }
+    }
+    const features = rnd.sample(FEATURES, seats ? 1 + rnd.int(2) : rnd.int(3)).map((name) => {
+      const f = { subscription_id: sub.id, feature_name: name, enabled: rnd.chance(0.8), usage_limit: rnd.chance(0.5) ? null : rnd.int(1000) };
+      if (rnd.chance(0.3)) f.account_id = acc.id;
+      return f;
+    });
+    if (features.length > 0) {
+      const added = await admin.from('subscription_features').insert(features, { defaultToNull: false }).select(columnsOf('subscription_features'));
+      check(added, 'subscription features');
+      for (const row of added.data) {
+        if (row.account_id !== acc.id) diverge('subscription feature account_id (copied from its subscription)', acc.id, row);
+        model.put('subscription_features', normalize('subscription_features', row));
+      }
+    }
+  }
+
+  async function addOrder(acc, customer, check) {
+    counters.order += 1;
+    const order = {
+      id: `ord_${counters.order}`, account_id: acc.id, customer_id: customer.customer_id, status: rnd.pick(PAYMENT_STATUSES),
+      billing_provider: 'stripe', total_amount: rnd.int(100000), currency: 'usd',
+    };
+    const res = await admin.from('orders').insert(order).select(columnsOf('orders')).single();
+    check(res, 'order');
+    model.put('orders', normalize('orders', res.data));
+    const items = Array.from({ length: 1 + rnd.int(2) }, () => {
+      counters.price += 1;
+      const item = { order_id: order.id, price_id: `price_${counters.price}`, quantity: 1 + rnd.int(3), price_amount: rnd.int(5000) };
+      if (rnd.chance(0.3)) item.account_id = acc.id;
+      return item;
+    });
+    const added = await admin.from('order_items').insert(items, { defaultToNull: false }).select(columnsOf('order_items'));
+    check(added, 'order items');
+    for (const row of added.data) {
+      if (row.account_id !== acc.id) diverge('order item account_id (copied from its order)', acc.id, row);
+      model.put('order_items', normalize('order_items', row));
+    }
+  }
 
   function newInvitation(accountId, invitedBy) {
     counters.email += 1;
@@ -306,11 +377,14 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
 
   // What service_role reads of `table` must equal the model: nothing changed that the
   // model did not expect.
-  async function verifyTable(table) {
+  // With `cascade`, also the tables the write may have changed through foreign keys and
+  // triggers (a membership's seats; a subscription's items and features).
+  async function verifyTable(table, { cascade = false } = {}) {
     if (table === 'one_time_tokens') return;
     const res = await admin.from(table).select(columnsOf(table));
     if (res.error) diverge(`service_role check of ${table} failed`, 'rows', res.error);
     sameRows(`service_role check of ${table} after the operation`, table, model.rows(table), res.data);
+    if (cascade) for (const t of Model.dependents(table)) await verifyTable(t);
   }
   async function verifyAll() {
     for (const table of Object.keys(SPEC)) await verifyTable(table);
@@ -334,12 +408,16 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
   function valuePool(table, col) {
     switch (col) {
       case 'id':
-        if (table === 'accounts' || table === 'subscription_items') return [...model.ever[table], bogus.uuid];
-        if (table === 'subscriptions') return [...model.ever[table], bogus.text];
+        if (table === 'accounts' || table === 'subscription_items' || table === 'order_items') return [...model.ever[table], bogus.uuid];
+        if (table === 'subscriptions' || table === 'orders') return [...model.ever[table], bogus.text];
         return [...model.ever[table], bogus.int];
       case 'account_id': return [...accountIds(), bogus.uuid];
       case 'user_id': case 'primary_owner_user_id': case 'invited_by': return [...userIds(), bogus.uuid];
       case 'subscription_id': return [...model.ever.subscriptions, bogus.text];
+      case 'order_id': return [...model.ever.orders, bogus.text];
+      case 'feature_name': return [...FEATURES, 'no_such_feature'];
+      case 'type': return ITEM_TYPES;
+      case 'status': return table === 'orders' ? PAYMENT_STATUSES : STATUSES;
       case 'name': case 'role': return [...model.rows('roles').map((r) => r.name), 'nobody'];
       default: throw new Error(`no value pool for ${table}.${col}`);
     }
@@ -387,7 +465,8 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
 
   async function opRead(c) {
     const tables = Object.keys(SPEC).filter((t) => !(c.kind === 'service' && t === 'one_time_tokens'));
-    const table = rnd.weighted(tables.map((t) => [['roles', 'role_permissions', 'config', 'one_time_tokens', 'super_admins'].includes(t) ? 1 : 4, t]));
+    const weight = (t) => (['roles', 'role_permissions', 'config', 'one_time_tokens', 'super_admins'].includes(t) ? 1 : BILLING_TABLES.includes(t) ? 2 : 4);
+    const table = rnd.weighted(tables.map((t) => [weight(t), t]));
     const filter = randomFilter(c, table);
     const expected = model.rows(table).filter((r) => model.canSelect(c, table, r) && matches(r, filter));
     const shapes = [[5, 'rows'], [1, 'count']];
@@ -395,7 +474,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     if (table === 'accounts') shapes.push([3, 'embed'], [2, 'embed filtered']);
     const shape = rnd.weighted(shapes);
     readShapes[shape] = (readShapes[shape] ?? 0) + 1;
-    const childTables = ['accounts_memberships', 'notifications', 'invitations', 'billing_customers', 'subscriptions'];
+    const childTables = ['accounts_memberships', 'notifications', 'invitations', 'billing_customers', 'subscriptions', 'orders'];
     let returned = expected.length;
 
     if (shape === 'count') {
@@ -531,14 +610,20 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     }
     tally[allowed ? 'writesAllowed' : 'writesRefused'] += 1;
     count(kind, allowed);
-    await verifyTable(table);
+    await verifyTable(table, { cascade: allowed });
   }
 
-  async function runInsert(kind, c, table, rows, { codes, onSuccess }) {
+  // An INSERT (or with `upsert`, an upsert: { ignoreDuplicates }) with the model's verdict:
+  // `codes` the errors it may fail with, else `onSuccess` takes each returned row.
+  async function runInsert(kind, c, table, rows, { codes, onSuccess, upsert }) {
     const returning = onSuccess !== undefined || rnd.chance(0.5);
     const cols = SPEC[table].keyCols.length > 0 ? columnsOf(table) : SPEC[table].fields.join(',');
-    current.request = `${table}.insert(${JSON.stringify(rows)})${returning ? `.select(${cols})` : ''}`;
-    let q = c.client.from(table).insert(rows, { defaultToNull: false });
+    current.request = upsert
+      ? `${table}.upsert(${JSON.stringify(rows)}, ${JSON.stringify(upsert)})${returning ? `.select(${cols})` : ''}`
+      : `${table}.insert(${JSON.stringify(rows)})${returning ? `.select(${cols})` : ''}`;
+    let q = upsert
+      ? c.client.from(table).upsert(rows, { ...upsert, defaultToNull: false })
+      : c.client.from(table).insert(rows, { defaultToNull: false });
     if (returning) q = q.select(cols);
     const res = await q;
     if (codes) {
@@ -554,7 +639,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
       tally.writesAllowed += 1;
       count(kind, true);
     }
-    await verifyTable(table);
+    await verifyTable(table, { cascade: !codes });
   }
 
   // -- writes by anon and users --
@@ -604,17 +689,14 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     await runUpdate('update notifications protected', c, 'notifications', patch, filter);
   }
 
-  // Tables with no UPDATE policy: nothing changes, no error.
+  // Tables with no UPDATE policy: nothing changes, no error. (Billing: opWriteBilling.)
   async function opUpdateForbidden(c) {
     const choice = rnd.weighted([
-      [3, () => ['subscriptions', { status: rnd.pick(STATUSES) }, targetFilter(c, 'subscriptions', (r) => model.canSelect(c, 'subscriptions', r))]],
       [3, () => {
         const col = rnd.pick(['user_id', 'account_id']);
         return ['accounts_memberships', { account_role: rnd.pick(['owner', 'member', EXTRA_ROLE]) }, [{ op: 'eq', col, vals: [aimedValue(c, 'accounts_memberships', col)] }]];
       }],
       [2, () => ['invitations', { role: 'owner' }, targetFilter(c, 'invitations', (r) => model.canSelect(c, 'invitations', r))]],
-      [2, () => ['billing_customers', { email: 'attacker@example.com' }, targetFilter(c, 'billing_customers', (r) => model.canSelect(c, 'billing_customers', r))]],
-      [1, () => ['subscription_items', { quantity: 999 }, targetFilter(c, 'subscription_items', (r) => model.canSelect(c, 'subscription_items', r))]],
       [1, () => ['config', { enable_team_accounts: !model.isSet('enable_team_accounts') }, [{ op: 'eq', col: 'billing_provider', vals: ['stripe'] }]]],
       [1, () => ['roles', { hierarchy_level: 0.5 }, [{ op: 'eq', col: 'name', vals: [rnd.pick(['owner', 'member', EXTRA_ROLE])] }]]],
     ])();
@@ -645,8 +727,9 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
   }
 
   // Tables with no DELETE policy: nothing is deleted, no error (not even config's trigger).
+  // (Billing: opWriteBilling.)
   async function opDeleteForbidden(c) {
-    const table = rnd.pick(['notifications', 'billing_customers', 'subscriptions', 'subscription_items', 'accounts', 'super_admins', 'roles', 'config']);
+    const table = rnd.pick(['notifications', 'accounts', 'super_admins', 'roles', 'config']);
     let filter;
     if (table === 'config') filter = [{ op: 'eq', col: 'billing_provider', vals: ['stripe'] }];
     else if (table === 'super_admins') filter = [{ op: 'eq', col: 'user_id', vals: [sa.uid] }];
@@ -694,7 +777,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     });
   }
 
-  // Tables with no INSERT policy: always 42501.
+  // Tables with no INSERT policy: always 42501. (Billing: opWriteBilling.)
   async function opInsertForbidden(c) {
     const visible = model.rows('accounts').filter((a) => model.canSelect(c, 'accounts', a));
     const acc = visible.length > 0 && rnd.chance(0.7) ? rnd.pick(visible) : rnd.pick(model.rows('accounts'));
@@ -702,20 +785,8 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     counters.sub += 1;
     const [table, row] = rnd.weighted([
       [3, () => ['notifications', { account_id: acc.id, body: 'spam' }]],
-      [2, () => ['subscriptions', {
-        // the account's own customer, or a customer id that exists nowhere (a foreign-key probe)
-        id: `sub_${counters.sub}`, account_id: acc.id, status: 'active', active: true,
-        customer_id: rnd.pick([...model.rows('billing_customers').filter((b) => b.account_id === acc.id).map((b) => customerOf.get(b.id)), 'cus_x']),
-        billing_provider: 'stripe', currency: 'usd', period_starts_at: '2026-01-01T00:00:00Z', period_ends_at: '2026-02-01T00:00:00Z',
-      }]],
       [2, () => ['accounts', { name: 'Mine', slug: `mine-${counters.sub}`, is_personal_account: false, primary_owner_user_id: uid }]],
       [2, () => ['accounts_memberships', { user_id: uid, account_id: acc.id, account_role: 'owner' }]],
-      // another account's provider customer id: refused by the policy before the unique key
-      [2, () => {
-        const known = model.rows('billing_customers');
-        const customer = known.length > 0 && rnd.chance(0.5) ? customerOf.get(rnd.pick(known).id) : `cus_evil_${counters.sub}`;
-        return ['billing_customers', { account_id: acc.id, customer_id: customer, provider: 'stripe' }];
-      }],
       [1, () => ['super_admins', { user_id: uid }]],
       [1, () => ['roles', { name: `boss-${counters.sub}`, hierarchy_level: 0.25 }]],
     ])();
@@ -725,12 +796,221 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     await runInsert(`insert ${table} (no policy)`, c, table, row, { codes: personal ? ['42501', '23514'] : ['42501'] });
   }
 
+  // -- billing: read by the account's members (and a personal account's owner), written by
+  //    nobody but service_role --
+
+  // The account a caller aims a billing write at: mostly one whose billing they can read.
+  function aimedAccount(c) {
+    const readable = model.rows('accounts').filter((a) => c.kind === 'user' && (a.id === c.uid || model.hasRole(c.uid, a.id)));
+    return readable.length > 0 && rnd.chance(0.7) ? rnd.pick(readable) : rnd.pick(model.rows('accounts'));
+  }
+  // A billing row the caller aims at: mostly one they can read.
+  function aimedRow(c, table) {
+    const all = model.rows(table);
+    if (all.length === 0) return undefined;
+    const visible = all.filter((r) => model.canSelect(c, table, r));
+    return visible.length > 0 && rnd.chance(0.7) ? rnd.pick(visible) : rnd.pick(all);
+  }
+  // A filter naming billing rows: by key, by a list of ids, by account, or by parent.
+  function billingFilter(c, table) {
+    if (table !== 'subscription_features') return targetFilter(c, table, (r) => model.canSelect(c, table, r));
+    const f = aimedRow(c, table);
+    const shape = rnd.weighted([[3, 'key'], [2, 'subscription'], [2, 'account']]);
+    if (!f || shape === 'account') return [{ op: 'eq', col: 'account_id', vals: [f ? f.account_id : aimedValue(c, table, 'account_id')] }];
+    if (shape === 'subscription') return [{ op: 'eq', col: 'subscription_id', vals: [f.subscription_id] }];
+    return [{ op: 'eq', col: 'subscription_id', vals: [f.subscription_id] }, { op: 'eq', col: 'feature_name', vals: [f.feature_name] }];
+  }
+
+  // A row a client might try to write into `table`, aimed at `acc`: granting itself a
+  // subscription, a feature, seats, a paid order, or claiming another account's customer.
+  function billingRow(c, table, acc) {
+    counters.sub += 1;
+    counters.price += 1;
+    const customer = rnd.pick([...model.rows('billing_customers').filter((b) => b.account_id === acc.id).map((b) => b.customer_id), 'cus_x']);
+    const sub = aimedRow(c, 'subscriptions');
+    const order = aimedRow(c, 'orders');
+    switch (table) {
+      case 'billing_customers': {
+        // another account's provider customer id: refused by the policy before the unique key
+        const known = model.rows('billing_customers');
+        const id = known.length > 0 && rnd.chance(0.5) ? rnd.pick(known).customer_id : `cus_evil_${counters.sub}`;
+        return { account_id: acc.id, customer_id: id, provider: 'stripe', email: 'attacker@example.com' };
+      }
+      case 'subscriptions':
+        return {
+          // the account's own customer, or a customer id that exists nowhere (a foreign-key probe)
+          id: rnd.chance(0.2) && sub ? sub.id : `sub_evil_${counters.sub}`, account_id: acc.id, customer_id: customer,
+          status: 'active', active: true, billing_provider: 'stripe', currency: 'usd',
+          period_starts_at: '2026-01-01T00:00:00Z', period_ends_at: '2099-01-01T00:00:00Z',
+        };
+      case 'subscription_items': {
+        const row = { subscription_id: sub ? sub.id : bogus.text, price_id: `price_evil_${counters.price}`, type: rnd.pick(ITEM_TYPES), quantity: 999 };
+        if (rnd.chance(0.5)) row.account_id = acc.id;
+        return row;
+      }
+      case 'subscription_features': {
+        const row = { subscription_id: sub ? sub.id : bogus.text, feature_name: rnd.pick(FEATURES), enabled: true, usage_limit: null };
+        if (rnd.chance(0.5)) row.account_id = acc.id;
+        return row;
+      }
+      case 'orders':
+        return {
+          id: rnd.chance(0.2) && order ? order.id : `ord_evil_${counters.sub}`, account_id: acc.id, customer_id: customer,
+          status: 'succeeded', billing_provider: 'stripe', total_amount: 0, currency: 'usd',
+        };
+      case 'order_items': {
+        const row = { order_id: order ? order.id : bogus.text, price_id: `price_evil_${counters.price}`, quantity: 1 };
+        if (rnd.chance(0.5)) row.account_id = acc.id;
+        return row;
+      }
+      default: throw new Error(`no billing row for ${table}`);
+    }
+  }
+  // An existing row in full (for an upsert onto it), with the values a client would want.
+  function billingUpsertRow(table, r) {
+    switch (table) {
+      case 'billing_customers': return { id: r.id, account_id: r.account_id, customer_id: r.customer_id, provider: 'stripe', email: 'attacker@example.com' };
+      case 'subscriptions':
+        return {
+          id: r.id, account_id: r.account_id, customer_id: r.customer_id, status: 'active', active: true, billing_provider: 'stripe',
+          currency: 'usd', period_starts_at: '2026-01-01T00:00:00Z', period_ends_at: '2099-01-01T00:00:00Z',
+        };
+      case 'subscription_items': return { id: r.id, subscription_id: r.subscription_id, account_id: r.account_id, price_id: 'price_free', type: r.type, quantity: 999 };
+      case 'subscription_features': return { subscription_id: r.subscription_id, account_id: r.account_id, feature_name: r.feature_name, enabled: true, usage_limit: null };
+      case 'orders':
+        return { id: r.id, account_id: r.account_id, customer_id: r.customer_id, status: 'succeeded', billing_provider: 'stripe', total_amount: 0, currency: 'usd' };
+      case 'order_items': return { id: r.id, order_id: r.order_id, account_id: r.account_id, price_id: 'price_free', quantity: 99 };
+      default: throw new Error(`no billing row for ${table}`);
+    }
+  }
+  // The enum columns' BEFORE INSERT triggers refuse an unknown value (22P02) before the
+  // policy is asked, as PostgreSQL's input parsing does: it tells nothing about any row.
+  const ENUM_COLUMN = { billing_customers: 'provider', subscriptions: 'status', subscription_items: 'type', orders: 'status' };
+
+  // Client writes to the billing tables: none has an INSERT, UPDATE or DELETE policy, so an
+  // insert or upsert is refused (42501) and an update or delete matches no row.
+  async function opWriteBilling(c) {
+    const table = rnd.pick(BILLING_TABLES);
+    const how = rnd.weighted([[4, 'insert'], [4, 'update'], [3, 'delete'], [2, 'upsert']]);
+    if (how === 'insert') {
+      const acc = aimedAccount(c);
+      if (ENUM_COLUMN[table] && rnd.chance(0.1)) {
+        const row = billingRow(c, table, acc);
+        row[ENUM_COLUMN[table]] = 'gratis';
+        return runInsert(`insert ${table} (bad enum)`, c, table, row, { codes: ['22P02'] });
+      }
+      const rows = rnd.chance(0.2) ? [billingRow(c, table, acc), billingRow(c, table, aimedAccount(c))] : billingRow(c, table, acc);
+      return runInsert(`insert ${table} (no policy)`, c, table, rows, { codes: ['42501'] });
+    }
+    if (how === 'upsert') {
+      const r = aimedRow(c, table);
+      const row = r ? billingUpsertRow(table, r) : billingRow(c, table, aimedAccount(c));
+      return runInsert(`upsert ${table} (no policy)`, c, table, row, { codes: ['42501'], upsert: { ignoreDuplicates: rnd.chance(0.3) } });
+    }
+    const filter = billingFilter(c, table);
+    if (how === 'delete') return runDelete(`delete ${table} (no policy)`, c, table, filter);
+    const own = aimedAccount(c).id;
+    const patch = rnd.pick({
+      billing_customers: [{ email: 'attacker@example.com' }, { account_id: own }],
+      subscriptions: [{ status: 'active', active: true }, { period_ends_at: '2099-01-01T00:00:00Z' }, { account_id: own }],
+      subscription_items: [{ quantity: 999 }, { type: 'flat' }, { account_id: own }],
+      subscription_features: [{ enabled: true, usage_limit: null }, { feature_name: 'everything' }],
+      orders: [{ status: 'succeeded' }, { total_amount: 0 }, { account_id: own }],
+      order_items: [{ quantity: 99 }, { price_amount: 0 }],
+    }[table]);
+    return runUpdate(`update ${table} (no policy)`, c, table, patch, filter);
+  }
+
+  // Billing reads with embedding, as an app's billing page makes them: a random tree of
+  // related billing tables (aliases, !inner, filters on an embedded table), each level
+  // holding exactly the related rows the caller may read (a to-one relation: the row or
+  // null).
+  const same = (p, k) => k.account_id === p.account_id && k.customer_id === p.customer_id; // provider: always stripe here
+  const RELATIONS = {
+    accounts: [['billing_customers', 'many', (p, k) => k.account_id === p.id], ['subscriptions', 'many', (p, k) => k.account_id === p.id],
+      ['orders', 'many', (p, k) => k.account_id === p.id]],
+    billing_customers: [['subscriptions', 'many', same], ['orders', 'many', same], ['accounts', 'one', (p, k) => k.id === p.account_id]],
+    subscriptions: [['subscription_items', 'many', (p, k) => k.subscription_id === p.id], ['subscription_features', 'many', (p, k) => k.subscription_id === p.id],
+      ['billing_customers', 'one', same], ['accounts', 'one', (p, k) => k.id === p.account_id]],
+    subscription_items: [['subscriptions', 'one', (p, k) => k.id === p.subscription_id]],
+    subscription_features: [['subscriptions', 'one', (p, k) => k.id === p.subscription_id]],
+    orders: [['order_items', 'many', (p, k) => k.order_id === p.id], ['billing_customers', 'one', same], ['accounts', 'one', (p, k) => k.id === p.account_id]],
+    order_items: [['orders', 'one', (p, k) => k.id === p.order_id]],
+  };
+  // Aliases an app would give: [to-one, to-many].
+  const ALIASES = {
+    subscription_items: ['item', 'items'], order_items: ['item', 'items'], subscription_features: ['feature', 'features'],
+    subscriptions: ['subscription', 'subs'], orders: ['order', 'purchases'], billing_customers: ['customer', 'customers'], accounts: ['account', 'accounts'],
+  };
+  // One level of the tree: { table, many, link, alias, inner, filter, children }.
+  function embedTree(c, table, from, depth) {
+    const options = RELATIONS[table].filter(([t]) => t !== from);
+    const n = depth >= 2 || options.length === 0 ? 0 : rnd.weighted([[depth === 0 ? 0 : 3, 0], [5, 1], [2, 2]]);
+    return rnd.sample(options, n).map(([t, kind, link]) => {
+      const many = kind === 'many';
+      const node = { table: t, many, link, alias: rnd.chance(0.35) ? ALIASES[t][many ? 1 : 0] : null, inner: rnd.chance(0.3), filter: [] };
+      // A filter on a first-level embedded table (by its name or its alias).
+      if (depth === 0 && rnd.chance(0.35)) {
+        const col = rnd.pick(SPEC[t].filterCols);
+        const vals = [...new Set(Array.from({ length: 1 + rnd.int(2) }, () => aimedValue(c, t, col)))];
+        node.filter = [{ op: vals.length === 1 ? 'eq' : 'in', col, vals }];
+      }
+      node.children = embedTree(c, t, table, depth + 1);
+      return node;
+    });
+  }
+  const selectOf = (table, children) => [columnsOf(table), ...children.map((n) => `${n.alias ? `${n.alias}:` : ''}${n.table}${n.inner ? '!inner' : ''}(${selectOf(n.table, n.children)})`)].join(',');
+  const keyIn = (n) => n.alias ?? n.table;
+  // The rows of `node` the caller reads under `parent`, and whether the parent is kept.
+  function expectedKids(c, node, parent) {
+    return model.rows(node.table).filter((r) => node.link(parent, r) && model.canSelect(c, node.table, r) && matches(r, node.filter)
+      && keeps(c, node.children, r));
+  }
+  const keeps = (c, children, row) => children.every((n) => !n.inner || expectedKids(c, n, row).length > 0);
+  function compareTree(c, what, table, children, expected, actual) {
+    sameRows(what, table, expected, actual);
+    for (const raw of actual) {
+      const parent = model.t[table].get(keyOf(table, raw));
+      for (const n of children) {
+        const got = raw[keyIn(n)];
+        const want = expectedKids(c, n, parent);
+        const at = `${what} › ${keyIn(n)} of ${table} ${keyOf(table, raw)}`;
+        if (n.many) {
+          if (!Array.isArray(got)) diverge(`${at} is not an array`, want, got);
+          compareTree(c, at, n.table, n.children, want, got);
+        } else {
+          if (got === undefined || Array.isArray(got)) diverge(`${at} is not an object or null`, want, got);
+          if (want.length > 1) throw new Error(`${at}: the model links ${want.length} rows to a to-one relation`);
+          compareTree(c, at, n.table, n.children, want, got === null ? [] : [got]);
+        }
+      }
+    }
+  }
+
+  async function opReadBillingEmbed(c) {
+    const root = rnd.weighted([[1, 'accounts'], [2, 'billing_customers'], [3, 'subscriptions'], [2, 'subscription_items'],
+      [1, 'subscription_features'], [2, 'orders'], [1, 'order_items']]);
+    const children = embedTree(c, root, null, 0);
+    const filter = rnd.chance(0.5) ? randomFilter(c, root, { atoms: 1 }) : [];
+    const nested = children.flatMap((n) => n.filter.map((f) => ({ ...f, col: `${keyIn(n)}.${f.col}` })));
+    const cols = selectOf(root, children);
+    current.request = `${root}.select(${cols})${showFilter(filter)}${showFilter(nested)}`;
+    const res = await applyFilter(applyFilter(c.client.from(root).select(cols), filter), nested);
+    expectOk(res, 'billing read with embedding');
+    const expected = model.rows(root).filter((r) => model.canSelect(c, root, r) && matches(r, filter) && keeps(c, children, r));
+    compareTree(c, `${root} read`, root, children, expected, res.data);
+    tally.rowsRead += expected.length;
+    tally[expected.length > 0 ? 'readsNonEmpty' : 'readsEmpty'] += 1;
+    count(`read embed ${root}`, expected.length > 0);
+  }
+
   // -- service_role: reads everything, and changes the world so the callers' rights move --
 
   async function opServiceChurn(c) {
     const kind = rnd.weighted([
       [5, 'member add'], [4, 'member role'], [3, 'member remove'], [3, 'notification add'], [3, 'notification expiry'],
       [3, 'invitation add'], [2, 'subscription status'], [2, 'owner transfer'], [1, 'super admin toggle'], [1, 'config toggle'],
+      [2, 'billing add'], [1, 'billing remove'], [1, 'order status'],
     ]);
     const teams = model.rows('accounts').filter((a) => !a.is_personal_account);
     const roles = ['owner', 'member', EXTRA_ROLE];
@@ -774,6 +1054,30 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
       const status = rnd.pick(STATUSES);
       return runUpdate('service: subscription status', c, 'subscriptions', { status, active: status === 'active' || status === 'trialing' },
         [{ op: 'eq', col: 'id', vals: [s.id] }]);
+    }
+    if (kind === 'billing add') {
+      // A webhook's work: a subscription (with items and features) or an order, for the
+      // account's customer (created first when it has none).
+      const acc = rnd.pick(model.rows('accounts'));
+      const check = (res, what) => expectOk(res, `service: billing add: ${what}`);
+      const existing = model.rows('billing_customers').filter((b) => b.account_id === acc.id);
+      const customer = existing.length > 0 && rnd.chance(0.8) ? rnd.pick(existing) : await addCustomer(acc, check);
+      const what = rnd.chance(0.6) ? 'subscription' : 'order';
+      current.request = `service_role adds a ${what} (with its items) for ${acc.id}`;
+      if (what === 'subscription') await addSubscription(acc, customer, check, { seats: !acc.is_personal_account && rnd.chance(0.5) });
+      else await addOrder(acc, customer, check);
+      tally.writesAllowed += 1;
+      count(`service: billing add ${what}`, true);
+      for (const t of BILLING_TABLES) await verifyTable(t);
+      return;
+    }
+    if (kind === 'billing remove') {
+      const table = rnd.weighted([[3, 'subscriptions'], [2, 'orders'], [1, 'billing_customers']]);
+      const rows = model.rows(table);
+      if (rows.length > 0) return runDelete(`service: billing remove ${table}`, c, table, [{ op: 'eq', col: 'id', vals: [rnd.pick(rows).id] }]);
+    }
+    if (kind === 'order status' && model.rows('orders').length > 0) {
+      return runUpdate('service: order status', c, 'orders', { status: rnd.pick(PAYMENT_STATUSES) }, [{ op: 'eq', col: 'id', vals: [rnd.pick(model.rows('orders')).id] }]);
     }
     if (kind === 'owner transfer') {
       const t = rnd.pick(teams);
@@ -911,21 +1215,23 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     }
     tally[allowed ? 'writesAllowed' : 'writesRefused'] += 1;
     count(kind, Boolean(allowed));
-    await verifyTable('accounts_memberships');
+    await verifyTable('accounts_memberships', { cascade: Boolean(allowed) });
   }
 
   const USER_OPS = [
-    [38, 'read', opRead],
+    [34, 'read', opRead],
+    [5, 'read billing embed', opReadBillingEmbed],
     [6, 'update accounts.name', opUpdateAccountName],
     [4, 'update accounts protected', opUpdateAccountProtected],
     [6, 'update notifications.dismissed', opUpdateNotificationDismissed],
     [4, 'update notifications protected', opUpdateNotificationProtected],
-    [6, 'update (no policy)', opUpdateForbidden],
+    [3, 'update (no policy)', opUpdateForbidden],
     [5, 'delete accounts_memberships', opDeleteMembership],
     [5, 'delete invitations', opDeleteInvitation],
-    [4, 'delete (no policy)', opDeleteForbidden],
+    [3, 'delete (no policy)', opDeleteForbidden],
     [8, 'insert invitations', opInsertInvitation],
-    [5, 'insert (no policy)', opInsertForbidden],
+    [4, 'insert (no policy)', opInsertForbidden],
+    [6, 'write billing', opWriteBilling],
     [6, 'rpc read', opRpcRead],
     [5, 'rpc member', opRpcMember],
   ];
@@ -935,6 +1241,9 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     await verifyAll();
     assert.ok(model.rows('accounts_memberships').length > 4, `[${REPLAY}] the world has memberships`);
     assert.ok(model.rows('notifications').some((n) => n.expires_at === 'past'), `[${REPLAY}] some notifications expired`);
+    for (const t of BILLING_TABLES) assert.ok(model.rows(t).length > 0, `[${REPLAY}] the world has ${t}`);
+    assert.ok(model.rows('subscription_items').some((i) => i.type === 'per_seat' && model.t.subscriptions.get(i.subscription_id).active
+      && !model.t.accounts.get(i.account_id).is_personal_account), `[${REPLAY}] a team has seats`);
   });
 
   it('every random operation by every caller matches the policy model', async () => {
@@ -971,10 +1280,19 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
       for (const [, kind] of USER_OPS) assert.ok(kindsRun[kind] > 0, `[${REPLAY}] operation kind "${kind}" never ran`);
       assert.ok(tally.readsNonEmpty > 0 && tally.readsEmpty > 0, `[${REPLAY}] reads saw both rows and nothing`);
       assert.ok(tally.writesAllowed > 0 && tally.writesRefused > 0, `[${REPLAY}] writes were both allowed and refused`);
+      const embeds = Object.entries(stats).filter(([k]) => k.startsWith('read embed '));
+      assert.ok(embeds.some(([, v]) => v.allowed > 0) && embeds.some(([, v]) => v.refused > 0), `[${REPLAY}] billing embeds saw rows and nothing`);
       for (const kind of ['update accounts.name', 'update notifications.dismissed', 'delete accounts_memberships', 'delete invitations', 'insert invitations',
         'rpc get_account_members', 'rpc get_account_invitations', 'rpc remove_member', 'rpc update_member_role']) {
         assert.ok(stats[kind]?.allowed > 0, `[${REPLAY}] "${kind}" was never allowed`);
         assert.ok(stats[kind]?.refused > 0, `[${REPLAY}] "${kind}" was never refused`);
+      }
+    }
+    // Per billing table (a sixth of the billing ops each): reads saw rows, writes were tried.
+    if (OPS >= 2000) {
+      for (const t of BILLING_TABLES) {
+        assert.ok(stats[`read ${t}`]?.allowed > 0, `[${REPLAY}] "read ${t}" never returned rows`);
+        assert.ok(['insert', 'update', 'delete', 'upsert'].some((w) => stats[`${w} ${t} (no policy)`]?.refused > 0), `[${REPLAY}] no write to ${t} was tried`);
       }
     }
   });

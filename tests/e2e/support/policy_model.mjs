@@ -15,6 +15,12 @@ export const SEEDED_ROLE_PERMISSIONS = [
   ['member', 'invites.manage'],
 ];
 export const STATUSES = ['active', 'trialing', 'past_due', 'canceled', 'unpaid', 'incomplete', 'incomplete_expired', 'paused'];
+export const PAYMENT_STATUSES = ['pending', 'succeeded', 'failed'];
+export const ITEM_TYPES = ['flat', 'per_seat', 'metered'];
+export const FEATURES = ['export', 'api', 'sso', 'ai_tokens'];
+// The billing tables: read by the account's members (and a personal account's owner),
+// written only by the server (webhooks, service_role).
+export const BILLING_TABLES = ['billing_customers', 'subscriptions', 'subscription_items', 'subscription_features', 'orders', 'order_items'];
 export const PAST = { created_at: '2020-01-01T00:00:00.000000+00:00', expires_at: '2020-01-02T00:00:00.000000+00:00' };
 export const PROTECTED_MESSAGE = 'You do not have permission to update this field';
 
@@ -28,9 +34,18 @@ export const SPEC = {
   accounts_memberships: { keyCols: ['user_id', 'account_id'], fields: ['account_role'], filterCols: ['account_id', 'user_id'] },
   invitations: { keyCols: ['id'], fields: ['account_id', 'invited_by', 'email', 'role'], filterCols: ['id', 'account_id', 'invited_by'] },
   notifications: { keyCols: ['id'], fields: ['account_id', 'body', 'dismissed', 'expires_at'], filterCols: ['id', 'account_id'] },
-  billing_customers: { keyCols: ['id'], fields: ['account_id', 'email'], filterCols: ['id', 'account_id'] },
-  subscriptions: { keyCols: ['id'], fields: ['account_id', 'status', 'active'], filterCols: ['id', 'account_id'] },
-  subscription_items: { keyCols: ['id'], fields: ['account_id', 'subscription_id', 'quantity'], filterCols: ['id', 'account_id', 'subscription_id'] },
+  billing_customers: { keyCols: ['id'], fields: ['account_id', 'customer_id', 'email'], filterCols: ['id', 'account_id'] },
+  subscriptions: { keyCols: ['id'], fields: ['account_id', 'customer_id', 'status', 'active'], filterCols: ['id', 'account_id'] },
+  subscription_items: {
+    keyCols: ['id'], fields: ['account_id', 'subscription_id', 'type', 'quantity'],
+    filterCols: ['id', 'account_id', 'subscription_id', 'type'],
+  },
+  subscription_features: {
+    keyCols: ['subscription_id', 'feature_name'], fields: ['account_id', 'enabled', 'usage_limit'],
+    filterCols: ['subscription_id', 'account_id', 'feature_name'],
+  },
+  orders: { keyCols: ['id'], fields: ['account_id', 'customer_id', 'status', 'total_amount'], filterCols: ['id', 'account_id', 'status'] },
+  order_items: { keyCols: ['id'], fields: ['account_id', 'order_id', 'quantity'], filterCols: ['id', 'account_id', 'order_id'] },
   super_admins: { keyCols: ['user_id'], fields: [], filterCols: ['user_id'] },
   roles: { keyCols: ['name'], fields: ['hierarchy_level'], filterCols: ['name'] },
   role_permissions: { keyCols: ['role', 'permission'], fields: [], filterCols: ['role'] },
@@ -64,10 +79,45 @@ export class Model {
   rows(table) { return [...this.t[table].values()]; }
   put(table, row) {
     const key = keyOf(table, row);
-    if (!this.t[table].has(key) && SPEC[table].keyCols.length === 1) this.ever[table].push(row[SPEC[table].keyCols[0]]);
+    const fresh = !this.t[table].has(key);
+    if (fresh && SPEC[table].keyCols.length === 1) this.ever[table].push(row[SPEC[table].keyCols[0]]);
     this.t[table].set(key, row);
+    if (fresh && table === 'accounts_memberships') this.syncSeats(row.account_id);
   }
-  remove(table, row) { this.t[table].delete(keyOf(table, row)); }
+  // Removes a row with what its foreign keys cascade to (ON DELETE CASCADE in
+  // 0004_billing.sql) and what its triggers change (the seats of 0015_billing_jobs.sql).
+  remove(table, row) {
+    if (!this.t[table].delete(keyOf(table, row))) return;
+    const cascade = (child, linked) => { for (const r of this.rows(child).filter(linked)) this.remove(child, r); };
+    if (table === 'accounts_memberships') this.syncSeats(row.account_id);
+    if (table === 'billing_customers') {
+      const same = (r) => r.account_id === row.account_id && r.customer_id === row.customer_id; // provider: always stripe here
+      cascade('subscriptions', same);
+      cascade('orders', same);
+    }
+    if (table === 'subscriptions') {
+      cascade('subscription_items', (r) => r.subscription_id === row.id);
+      cascade('subscription_features', (r) => r.subscription_id === row.id);
+    }
+    if (table === 'orders') cascade('order_items', (r) => r.order_id === row.id);
+  }
+  // The tables a write to `table` may change besides itself.
+  static dependents(table) {
+    return {
+      accounts_memberships: ['subscription_items'],
+      billing_customers: ['subscriptions', 'subscription_items', 'subscription_features', 'orders', 'order_items'],
+      subscriptions: ['subscription_items', 'subscription_features'],
+      orders: ['order_items'],
+    }[table] ?? [];
+  }
+  // accounts_memberships_seats_insert/_delete: when a team's membership comes or goes, its
+  // per_seat items on active subscriptions take the member count.
+  syncSeats(acc) {
+    const seats = this.rows('accounts_memberships').filter((m) => m.account_id === acc).length;
+    for (const item of this.rows('subscription_items')) {
+      if (item.account_id === acc && item.type === 'per_seat' && this.t.subscriptions.get(item.subscription_id)?.active) item.quantity = seats;
+    }
+  }
   membership(uid, acc) { return this.t.accounts_memberships.get(`${uid}|${acc}`); }
   hasRole(uid, acc) { return this.membership(uid, acc) !== undefined; }
   permsOf(role) {
@@ -93,7 +143,8 @@ export class Model {
       case 'roles': case 'role_permissions': case 'config': return true;
       case 'invitations': return this.hasPermission(uid, r.account_id, 'invites.manage');
       case 'super_admins': return this.isSuperAdmin(c);
-      case 'billing_customers': case 'subscriptions': case 'subscription_items': return ownOrMember(r.account_id);
+      case 'billing_customers': case 'subscriptions': case 'subscription_items':
+      case 'subscription_features': case 'orders': case 'order_items': return ownOrMember(r.account_id);
       case 'notifications': return ownOrMember(r.account_id) && r.expires_at !== 'past';
       case 'one_time_tokens': return false;
       default: throw new Error(`no model for ${table}`);
