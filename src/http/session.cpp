@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <limits>
 #include <exception>
 #include <optional>
 #include <string>
@@ -324,7 +325,9 @@ void Session::AwaitRequest() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(
       std::min<std::size_t>(options().header_limit, UINT32_MAX)));
-  parser_->body_limit(static_cast<std::uint64_t>(options().body_limit));
+  // No limit while the header is read: Beast compares a Content-Length with the limit as
+  // soon as the header ends, and which limit applies depends on the route (OnHeader).
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   exchange_ = Exchange{};
   if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
   if (buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
@@ -360,6 +363,10 @@ void Session::OnHeader(beast::error_code ec) {
     const Router::Match match = context_.router.Find(*head);
     if (match.handler != nullptr && match.preflight != nullptr) return StartStreamedBody(*match.preflight, std::move(*head));
   }
+  // Every other body is read into memory, up to the server's limit.
+  const auto limit = static_cast<std::uint64_t>(options().body_limit);
+  if (parser_->content_length() && *parser_->content_length() > limit) return OnReadError(bhttp::error::body_limit);
+  parser_->body_limit(limit);
   ContinueThen(parser_->is_done(), &Session::ReadBody);
 }
 
@@ -394,6 +401,11 @@ void Session::StartStreamedBody(const Preflight& preflight, Request head) {
     return Send(std::move(*refusal));
   }
   StreamedBody& body = std::get<StreamedBody>(plan);
+  if (parser_->content_length() && *parser_->content_length() > body.limit) {
+    phase_ = Phase::kHandling;
+    close_after_write_ = true;
+    return Send(std::move(body.too_large));
+  }
   file_parser_.emplace(std::move(*parser_));
   parser_.reset();
   file_parser_->body_limit(body.limit);
