@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/strings.h"
+#include "policy/policy_set.h"
 #include "policy/sql/script.h"
 #include "store/migrate/migrator.h"
 #include "support/migrated_store.h"
@@ -504,6 +505,102 @@ TEST_F(AppMigrationsTest, InvokerViewsBecomeSqliteViews) {
   EXPECT_EQ(db_.Scalar("SELECT type FROM pragma_table_info('your_view') WHERE name = 'account_id'").as_text(), "uuid");
 }
 
+// ---- storage ---------------------------------------------------------------------------
+
+// The seed's "Storage Security": an app creates its bucket and guards it with a policy on
+// storage.objects, both in its own migration.
+TEST_F(AppMigrationsTest, AppsCreateBucketsAndStoragePolicies) {
+  ASSERT_TRUE(db_.Exec("INSERT INTO accounts_memberships (user_id, account_id, account_role) VALUES ($1, $2, 'owner')",
+                       {Value::Text(kUser), Value::Text(kTeam)})
+                  .ok());
+  Status s = Run(R"(
+    -- Create bucket with proper RLS
+    INSERT INTO storage.buckets (id, name, public)
+    VALUES ('your_files', 'your_files', false);
+    -- RLS policy validating account ownership
+    CREATE POLICY "your_files_policy" ON storage.objects
+    FOR ALL USING (
+      bucket_id = 'your_files' AND
+      public.has_role_on_account(
+        (storage.foldername(name))[1]::uuid
+      )
+    );
+    -- Makerkit's other storage helpers, in the shape of its project_image policies.
+    INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
+    VALUES ('project_images', 'project_images', true, 1048576, ARRAY['image/png', 'image/jpeg']);
+    CREATE POLICY project_images ON storage.objects FOR ALL USING (
+      bucket_id = 'project_images'
+      AND storage.extension(name) IN ('png', 'jpeg')
+      AND (kit.get_storage_filename_as_uuid(name) = (SELECT auth.uid())
+           OR public.has_role_on_account(kit.get_storage_filename_as_uuid(name)))
+    );
+    -- An app table may use the path helpers too, and a view may read the objects.
+    CREATE TABLE documents (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      path text NOT NULL CHECK (storage.extension(path) = 'pdf')
+    );
+    ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+    CREATE VIEW public.my_files WITH (security_invoker = true) AS
+      SELECT o.bucket_id, o.name, storage.filename(o.name) AS filename FROM storage.objects o;)");
+  ASSERT_TRUE(s.ok()) << Describe(s.error());
+  EXPECT_EQ(db_.Scalar("SELECT public || ',' || coalesce(file_size_limit, 'NULL') FROM storage_buckets WHERE id = "
+                       "'your_files'")
+                .as_text(),
+            "0,NULL");
+  EXPECT_EQ(db_.Scalar("SELECT allowed_mime_types FROM storage_buckets WHERE id = 'project_images'").as_text(),
+            "[\"image/png\",\"image/jpeg\"]");
+  // An array literal is not translated (as in column defaults): the bucket refuses it.
+  EXPECT_NE(Refusal("INSERT INTO storage.buckets (id, name, allowed_mime_types) VALUES ('b', 'b', '{\"image/png\"}');")
+                .find("buckets_allowed_mime_types_array"),
+            std::string::npos);
+  EXPECT_EQ(db_.Scalar("SELECT command || ' ' || roles FROM kit_policies WHERE table_name = 'storage_objects' AND "
+                       "policy_name = 'your_files_policy'")
+                .as_text(),
+            "ALL [\"public\"]");
+  EXPECT_FALSE(Run("INSERT INTO documents (path) VALUES ('a/b.png');").ok());
+
+  for (const auto& [bucket, name] : std::vector<std::pair<std::string, std::string>>{
+           {"your_files", std::string(kTeam) + "/report.pdf"},
+           {"your_files", std::string(kOtherTeam) + "/report.pdf"},
+           {"your_files", "not-a-uuid/report.pdf"},
+           {"project_images", std::string("p/") + kTeam + ".png"},
+           {"project_images", std::string("p/") + kOtherTeam + ".png"},
+           {"project_images", std::string("p/") + kUser + ".jpeg"},
+           {"project_images", std::string("p/") + kTeam + ".gif"}}) {
+    ASSERT_TRUE(db_.Exec("INSERT INTO storage_objects (bucket_id, name) VALUES ($1, $2)",
+                         {Value::Text(bucket), Value::Text(name)})
+                    .ok());
+  }
+  auto txn = db_.store().Begin(Access::kRead, As(kUser));
+  ASSERT_TRUE(txn.ok());
+  auto policies = PolicySet::Load(**txn);
+  ASSERT_TRUE(policies.ok()) << Describe(policies.error());
+  auto names = [&](const std::string& where) {
+    auto rows = (*txn)->Query("SELECT group_concat(name, ' ') FROM (SELECT name FROM storage_objects WHERE " + where +
+                              " ORDER BY bucket_id, name)");
+    EXPECT_TRUE(rows.ok()) << Describe(rows.error());
+    return rows.ok() && !rows->rows[0][0].is_null() ? rows->rows[0][0].as_text() : "";
+  };
+  for (Command command : {Command::kSelect, Command::kInsert, Command::kUpdate, Command::kDelete}) {
+    const auto predicate = command == Command::kInsert ? (*policies)->Check("storage_objects", "authenticated", command)
+                                                       : (*policies)->Using("storage_objects", "authenticated", command);
+    ASSERT_TRUE(predicate.has_value());
+    // The member's team folder and, for project_images, the images named after their team
+    // or themselves with an allowed extension: never the other team's.
+    const std::string expected = std::string("p/") + kUser + ".jpeg p/" + kTeam + ".png " + kTeam + "/report.pdf";
+    // account_image's SELECT policy is the core migration's (no objects there).
+    EXPECT_EQ(names(*predicate), expected) << static_cast<int>(command);
+  }
+  // The view reads storage.objects with the caller's policies.
+  auto with = (*policies)->ViewSql("my_files", "authenticated");
+  ASSERT_TRUE(with.ok()) << Describe(with.error());
+  ASSERT_TRUE(with->has_value());
+  auto viewed = (*txn)->Query(**with + "SELECT count(*), min(filename) FROM my_files");
+  ASSERT_TRUE(viewed.ok()) << Describe(viewed.error());
+  EXPECT_EQ(viewed->rows[0][0].as_int(), 3);
+  EXPECT_EQ(viewed->rows[0][1].as_text(), std::string(kUser) + ".jpeg");
+}
+
 // ---- refusals -------------------------------------------------------------------------
 
 struct RefusalCase {
@@ -599,8 +696,9 @@ const RefusalCase kRefusals[] = {
     {"GinIndex", "CREATE INDEX ix ON accounts USING gin (public_data);",
      "index method gin is not available on SQLite (only btree) (0007_features.sql:1)"},
     {"FunctionInDefault", "CREATE TABLE t (\n  at timestamptz DEFAULT clock_timestamp()\n);",
-     "function clock_timestamp is not available here on SQLite (defaults and checks may call now(), gen_random_uuid() "
-     "and auth.uid()) (0007_features.sql:2)"},
+     "function clock_timestamp is not available here on SQLite (defaults and checks may call now(), gen_random_uuid(), "
+     "auth.uid(), auth.role(), auth.jwt(), storage.foldername(), storage.filename(), storage.extension() and "
+     "kit.get_storage_filename_as_uuid()) (0007_features.sql:2)"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Constructs, RefusalTest, ::testing::ValuesIn(kRefusals),

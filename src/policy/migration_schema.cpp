@@ -31,10 +31,12 @@ Result<std::string> DdlFunctionName(std::string_view schema, std::string_view na
   if (schema == "auth" && arity == 0 && (name == "uid" || name == "role" || name == "jwt")) {
     return "auth_" + std::string(name);
   }
+  if (auto storage = StorageFunctionName(schema, name, arity)) return *storage;
   const std::string full = schema.empty() ? std::string(name) : std::string(schema) + "." + std::string(name);
   Error e = Error::Make(ErrorCode::kInvalidArgument,
                         "function " + full + " is not available here on SQLite (defaults and checks may call now(), "
-                        "gen_random_uuid() and auth.uid())");
+                        "gen_random_uuid(), auth.uid(), auth.role(), auth.jwt(), storage.foldername(), "
+                        "storage.filename(), storage.extension() and kit.get_storage_filename_as_uuid())");
   e.sqlstate = "42883";
   return e;
 }

@@ -28,7 +28,8 @@ std::vector<std::string> RelationColumns(store::Transaction& txn, std::string_vi
 std::string SchemaObjectType(store::Transaction& txn, std::string_view name);
 
 // The functions defaults, checks and inserted values may call on SQLite: now(),
-// gen_random_uuid(), auth.uid(), auth.role(), auth.jwt(). Fails with 42883 otherwise.
+// gen_random_uuid(), auth.uid(), auth.role(), auth.jwt(), and the storage path helpers
+// (StorageFunctionName in policy_set.h). Fails with 42883 otherwise.
 Result<std::string> DdlFunctionName(std::string_view schema, std::string_view name, std::size_t arity);
 
 // A store error located in a migration: " (file:line)" appended, where line is the one

@@ -38,6 +38,7 @@ Result<std::string> SqliteFunctionName(std::string_view schema, std::string_view
   if (schema.empty() || schema == "pg_catalog") {
     if ((name == "now" || name == "gen_random_uuid") && arity == 0) return std::string(name);
   }
+  if (auto storage = StorageFunctionName(schema, name, arity)) return *storage;
   const std::string full = schema.empty() ? std::string(name) : std::string(schema) + "." + std::string(name);
   return WithState(ErrorCode::kInvalidArgument, "42883", "function " + full + " does not exist");
 }
@@ -258,6 +259,20 @@ Result<std::string> SqliteRelationName(std::string_view schema, std::string_view
   return WithState(ErrorCode::kInvalidArgument, "42P01",
                    "relation \"" + std::string(schema) + "." + std::string(name) + "\" does not exist (schema " +
                        std::string(schema) + " is not available on SQLite)");
+}
+
+std::optional<std::string> StorageFunctionName(std::string_view schema, std::string_view name, std::size_t arity) {
+  if (arity != 1) return std::nullopt;
+  static constexpr std::string_view kStorage[] = {"foldername", "filename", "extension"};
+  for (std::string_view function : kStorage) {
+    const std::string sqlite = "storage_" + std::string(function);
+    if ((schema == "storage" && name == function) || (schema.empty() && name == sqlite)) return sqlite;
+  }
+  constexpr std::string_view kKit = "get_storage_filename_as_uuid";
+  if ((schema == "kit" && name == kKit) || (schema.empty() && name == "kit_" + std::string(kKit))) {
+    return "kit_" + std::string(kKit);
+  }
+  return std::nullopt;
 }
 
 Result<bool> HandleMigrationStatement(store::Transaction& txn, std::string_view statement) {

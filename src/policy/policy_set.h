@@ -33,6 +33,14 @@ enum class Command { kSelect, kInsert, kUpdate, kDelete };
 // kit.x → kit_x; storage.x → storage_x. Fails (42P01) for another schema.
 Result<std::string> SqliteRelationName(std::string_view schema, std::string_view name);
 
+// The SQLite function (store/sqlite/sqlite_functions.h) for Supabase Storage's path helpers
+// and Makerkit's kit.get_storage_filename_as_uuid, each of one argument:
+// storage.foldername → storage_foldername, storage.filename → storage_filename,
+// storage.extension → storage_extension, kit.get_storage_filename_as_uuid →
+// kit_get_storage_filename_as_uuid; their SQLite names unqualified (SQLite-dialect text such
+// as stored views) map to themselves. nullopt for every other function.
+std::optional<std::string> StorageFunctionName(std::string_view schema, std::string_view name, std::size_t arity);
+
 // The migration runner's hook (migrate::StatementHook): takes CREATE POLICY, DROP POLICY
 // and ALTER TABLE … {ENABLE|DISABLE|FORCE|NO FORCE} ROW LEVEL SECURITY, checks them (the
 // table exists, the expressions parse and name known columns' tables and functions) and

@@ -15,7 +15,7 @@ const CatalogColumn* Relation::Column(std::string_view name) const {
 }
 
 bool IsInternalTable(std::string_view name) {
-  return name.starts_with("auth_") || name.starts_with("kit_") || name.starts_with("sqlite_") ||
+  return name.starts_with("auth_") || name.starts_with("kit_") || name.starts_with("storage_") || name.starts_with("sqlite_") ||
          name == "schema_migrations";
 }
 

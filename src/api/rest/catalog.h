@@ -48,7 +48,7 @@ struct Relation {
 
 class Catalog {
  public:
-  // Reads every public table and view: internal tables (auth_*, kit_*, sqlite_*,
+  // Reads every public table and view: internal tables (auth_*, kit_*, storage_*, sqlite_*,
   // schema_migrations) are never exposed.
   static Result<std::shared_ptr<const Catalog>> Load(store::Transaction& txn);
 

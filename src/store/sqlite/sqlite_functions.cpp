@@ -3,10 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "base/clock.h"
 #include "crypto/random.h"
@@ -167,6 +171,135 @@ void JsonbContains(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, Contains(a, b, true) ? 1 : 0);
 }
 
+
+// ---- Supabase Storage's path helpers (storage.foldername, filename, extension) ----------
+//
+// Supabase defines them over string_to_array(name, '/'): foldername is every segment but
+// the last, filename the last, extension what follows the filename's last '.' (the whole
+// filename when it has none: reverse(split_part(reverse(filename), '.', 1))). An empty
+// name splits into no segments at all, so PostgreSQL answers NULL for each; so do these.
+
+// The segments of a non-empty `name` split on '/', empty ones kept ("a//b" → a, "", b).
+std::vector<std::string_view> PathSegments(std::string_view name) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = name.find('/', start);
+    if (slash == std::string_view::npos) {
+      parts.push_back(name.substr(start));
+      return parts;
+    }
+    parts.push_back(name.substr(start, slash - start));
+    start = slash + 1;
+  }
+}
+
+// The name argument, or nullopt when it is NULL or empty (the functions then answer NULL).
+std::optional<std::string_view> PathArg(sqlite3_value* v) {
+  if (sqlite3_value_type(v) == SQLITE_NULL) return std::nullopt;
+  const std::string_view name = TextArg(v);
+  if (name.empty()) return std::nullopt;
+  return name;
+}
+
+std::string_view Filename(std::string_view name) {
+  const std::size_t slash = name.rfind('/');
+  return slash == std::string_view::npos ? name : name.substr(slash + 1);
+}
+
+std::string_view Extension(std::string_view filename) {
+  const std::size_t dot = filename.rfind('.');
+  return dot == std::string_view::npos ? filename : filename.substr(dot + 1);
+}
+
+// storage.foldername(name) → text[]: a JSON array of the folder segments.
+void StorageFoldername(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto name = PathArg(argv[0]);
+  if (!name) return sqlite3_result_null(ctx);
+  std::vector<std::string_view> parts = PathSegments(*name);
+  parts.pop_back();
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartArray();
+  for (std::string_view part : parts) w.String(part.data(), static_cast<rapidjson::SizeType>(part.size()));
+  w.EndArray();
+  ResultText(ctx, std::string_view(buffer.GetString(), buffer.GetSize()));
+}
+
+void StorageFilename(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto name = PathArg(argv[0]);
+  if (!name) return sqlite3_result_null(ctx);
+  ResultText(ctx, Filename(*name));
+}
+
+void StorageExtension(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto name = PathArg(argv[0]);
+  if (!name) return sqlite3_result_null(ctx);
+  ResultText(ctx, Extension(Filename(*name)));
+}
+
+// PostgreSQL's uuid_in: 32 hex digits in either case, a '-' allowed after any group of
+// four, the whole optionally in braces; nothing else (no blanks). Canonical lower-case
+// text, or nullopt when PostgreSQL would refuse it.
+std::optional<std::string> ParsePgUuid(std::string_view text) {
+  std::size_t i = 0;
+  const bool braces = !text.empty() && text[0] == '{';
+  if (braces) ++i;
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (int byte = 0; byte < 16; ++byte) {
+    if (i + 2 > text.size()) return std::nullopt;
+    const int high = hex(text[i]), low = hex(text[i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    if (byte == 4 || byte == 6 || byte == 8 || byte == 10) out += '-';
+    out += kDigits[high];
+    out += kDigits[low];
+    i += 2;
+    if (i < text.size() && text[i] == '-' && byte % 2 == 1 && byte < 15) ++i;
+  }
+  if (braces) {
+    if (i >= text.size() || text[i] != '}') return std::nullopt;
+    ++i;
+  }
+  if (i != text.size()) return std::nullopt;
+  return out;
+}
+
+// Makerkit's kit.get_storage_filename_as_uuid(name):
+//   replace(storage.filename(name), concat('.', storage.extension(name)), '')::uuid
+// NULL for a NULL or empty name; a text that is not a uuid fails as PostgreSQL's cast
+// does (22P02).
+void KitGetStorageFilenameAsUuid(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto name = PathArg(argv[0]);
+  if (!name) return sqlite3_result_null(ctx);
+  const std::string_view filename = Filename(*name);
+  const std::string suffix = "." + std::string(Extension(filename));
+  std::string stripped;  // every occurrence of suffix removed, as replace() does
+  for (std::size_t at = 0;;) {
+    const std::size_t found = filename.find(suffix, at);
+    if (found == std::string_view::npos) {
+      stripped.append(filename.substr(at));
+      break;
+    }
+    stripped.append(filename.substr(at, found - at));
+    at = found + suffix.size();
+  }
+  const auto uuid = ParsePgUuid(stripped);
+  if (!uuid) {
+    std::string message = "22P02: invalid input syntax for type uuid: \"";
+    for (char c : stripped) message += c == '\0' ? '?' : c;
+    message += "\"";
+    return sqlite3_result_error(ctx, message.c_str(), static_cast<int>(message.size()));
+  }
+  ResultText(ctx, *uuid);
+}
+
 }  // namespace
 
 int RegisterBuiltinFunctions(sqlite3* db, CallContext* context) {
@@ -185,11 +318,17 @@ int RegisterBuiltinFunctions(sqlite3* db, CallContext* context) {
   if (rc != SQLITE_OK) return rc;
   rc = sqlite3_create_function_v2(db, "jsonb_contains", 2, kPure, nullptr, JsonbContains, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return rc;
-  // The request's identity: constant within a transaction, so not DETERMINISTIC.
   struct Named {
     const char* name;
     void (*fn)(sqlite3_context*, int, sqlite3_value**);
   };
+  for (const Named& f : {Named{"storage_foldername", StorageFoldername}, Named{"storage_filename", StorageFilename},
+                         Named{"storage_extension", StorageExtension},
+                         Named{"kit_get_storage_filename_as_uuid", KitGetStorageFilenameAsUuid}}) {
+    rc = sqlite3_create_function_v2(db, f.name, 1, kPure, nullptr, f.fn, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  // The request's identity: constant within a transaction, so not DETERMINISTIC.
   for (const Named& f : {Named{"auth_uid", AuthUid}, Named{"auth_role", AuthRole}, Named{"auth_jwt", AuthJwt}}) {
     rc = sqlite3_create_function_v2(db, f.name, 0, kFlags, context, f.fn, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return rc;
