@@ -196,6 +196,11 @@ int main(int argc, char** argv) {
                     "Only the invited email address may accept an invitation (true/false)")
       ->envname("TENANTBASE_INVITATION_REQUIRE_EMAIL_MATCH")
       ->capture_default_str();
+  serve->add_option("--storage-max-file-size", config.storage_max_file_size,
+                    "Largest object (bytes) any storage bucket accepts; buckets may set less")
+      ->envname("TENANTBASE_STORAGE_MAX_FILE_SIZE")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(1) << 40))
+      ->capture_default_str();
   serve->add_option("--billing-config", config.billing_config,
                     "JSON file of the app's billing plans: prices sold at checkout and the features they enable")
       ->envname("TENANTBASE_BILLING_CONFIG")

@@ -58,6 +58,9 @@ http::Router BuildRoutes(const ApiContext& context) {
              [b](http::Request& request) { return billing::ReceiveWebhook(request, *b); });
   router.Add("POST", "/billing/v1/checkout", [b](http::Request& request) { return billing::CreateCheckout(request, *b); });
   router.Add("POST", "/billing/v1/portal", [b](http::Request& request) { return billing::CreatePortal(request, *b); });
+
+  // Supabase Storage.
+  storage::AddStorageRoutes(router, context.storage);
   return router;
 }
 

@@ -8,6 +8,7 @@
 #include "api/billing/webhooks.h"
 #include "api/health.h"
 #include "api/rest/rest_context.h"
+#include "api/storage/storage_api.h"
 #include "http/router.h"
 #include "store/store.h"
 
@@ -20,6 +21,7 @@ struct ApiContext {
   auth::AuthContext auth;
   rest::RestContext rest;  // rest.auth points at `auth` above
   billing::BillingContext billing;
+  storage::StorageContext storage;  // storage.rest points at `rest` above
 };
 
 // REQUIRES: context outlives the returned router.

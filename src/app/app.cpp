@@ -1,5 +1,7 @@
 #include "app/app.h"
 
+#include <unordered_set>
+
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -15,8 +17,10 @@
 #include "domain/auth/user.h"
 #include "domain/billing/plans.h"
 #include "domain/billing/provider_jobs.h"
+#include "domain/storage/byte_store.h"
 #include "mail/mailer.h"
 #include "app/data_dir.h"
+#include "crypto/hash.h"
 #include "crypto/jwt.h"
 #include "crypto/password.h"
 #include "http/server.h"
@@ -258,6 +262,28 @@ Status App::Serve() {
   context.billing.stripe_api = {config_.stripe_api_url, config_.stripe_api_key};
   context.billing.site_url = config_.site_url;
   context.billing.rest = &context.rest;
+
+  auto byte_store = storage::LocalByteStore::Create((std::filesystem::path(config_.data_dir) / "storage").string());
+  if (!byte_store) return std::move(byte_store).error();
+  {
+    // Blobs no row names (a crash between a blob's rename and its row's commit, objects
+    // removed with their account) go at start; those younger than an hour stay.
+    auto txn = store_->Begin(store::Access::kRead);
+    if (!txn) return std::move(txn).error();
+    auto versions = (*txn)->Query("SELECT version FROM storage_objects WHERE version IS NOT NULL", {});
+    if (!versions) return std::move(versions).error();
+    std::unordered_set<std::string> referenced;
+    for (const auto& row : versions->rows) referenced.insert(row[0].as_text());
+    txn->reset();
+    auto swept = (*byte_store)->SweepOrphans(
+        [&](std::string_view key) { return referenced.contains(std::string(key)); }, std::chrono::hours(1));
+    if (!swept) spdlog::warn("{}", swept.error().message);
+    if (swept && *swept > 0) spdlog::info("storage: removed {} orphaned blobs and stale uploads", *swept);
+  }
+  context.storage.rest = &context.rest;
+  context.storage.bytes = byte_store->get();
+  context.storage.max_file_size = static_cast<std::uint64_t>(config_.storage_max_file_size);
+  context.storage.url_secret = crypto::HmacSha256(jwt_secret_, "tenantbase storage signed URLs");
 
   http::ServerOptions options;
   options.address = endpoint->host;

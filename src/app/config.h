@@ -50,6 +50,8 @@ struct Config {
   // (0 = never; `tenantbase admin purge` runs it once).
   int64_t purge_interval_seconds = 3600;  // --purge-interval / TENANTBASE_PURGE_INTERVAL
 
+  // Storage: the largest object any bucket accepts (buckets may set less).
+  int64_t storage_max_file_size = 50LL * 1024 * 1024;  // --storage-max-file-size / TENANTBASE_STORAGE_MAX_FILE_SIZE
   // The app's billing plans (domain/billing/plans.h); "" = none.
   std::string billing_config;  // --billing-config / TENANTBASE_BILLING_CONFIG
   // Billing webhooks: a provider without a secret has no endpoint (404).
