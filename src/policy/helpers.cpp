@@ -235,12 +235,29 @@ Result<bool> IsSet(CallContext& c, const Value& field) {
   return (v.kind() == Value::Kind::kBool || v.kind() == Value::Kind::kInt) && v.as_bool();
 }
 
+// Whether the caller may learn an account's billing state: what the billing tables' read
+// policies allow (a member, the personal account's owner, a super admin) — so the helpers
+// below, callable as RPC, tell a non-member nothing. The server and service_role may.
+Result<bool> MayReadBilling(CallContext& c, const Value& account_id) {
+  const std::string& role = c.request().role;
+  if (role.empty() || role == "service_role") return true;
+  auto owns = OwnsAccount(c, Text(account_id));
+  if (!owns || *owns) return owns;
+  auto member = HasRoleOnAccount(c, account_id, Value::Null());
+  if (!member || *member) return member;
+  return IsSuperAdmin(c);
+}
+
 Result<bool> HasActiveSubscription(CallContext& c, const Value& account_id) {
+  auto may = MayReadBilling(c, account_id);
+  if (!may || !*may) return may;
   const Value params[] = {Value::Text(Text(account_id))};
   return Exists(c, "SELECT 1 FROM subscriptions WHERE account_id = $1 AND active LIMIT 1", params);
 }
 
 Result<bool> HasFeatureAccess(CallContext& c, const Value& account_id, const Value& feature) {
+  auto may = MayReadBilling(c, account_id);
+  if (!may || !*may) return may;
   const Value params[] = {Value::Text(Text(account_id)), Value::Text(Text(feature))};
   return Exists(c,
                 "SELECT 1 FROM subscriptions s JOIN subscription_features sf ON s.id = sf.subscription_id "

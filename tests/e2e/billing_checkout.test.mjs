@@ -181,6 +181,10 @@ describe('Checkout, portal, features and usage', () => {
     const rows = await member.client.from('subscription_features').select('feature_name, usage_limit').eq('subscription_id', sub).order('feature_name');
     assert.deepEqual(rows.data, [{ feature_name: 'ai_tokens', usage_limit: 1000 }, { feature_name: 'export', usage_limit: null }]);
     assert.equal((await member.client.rpc('has_active_subscription', { account_id: features.id })).data, true);
+    // A non-member learns nothing about another account's billing, as the tables tell them nothing.
+    assert.equal((await outsider.client.rpc('has_active_subscription', { account_id: features.id })).data, false);
+    assert.equal((await outsider.client.rpc('has_feature_access', { target_account_id: features.id, feature_name: 'export' })).data, false);
+    assert.equal((await admin.rpc('has_feature_access', { target_account_id: features.id, feature_name: 'export' })).data, true);
 
     await send('active', [{ price: 'price_api', type: 'metered' }]);
     assert.deepEqual([await has(member, 'export'), await has(member, 'api')], [false, true], 'a changed plan replaces the features');
