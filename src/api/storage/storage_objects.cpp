@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <variant>
 
@@ -486,13 +487,10 @@ std::variant<Upload, http::Response> UploadOf(const StorageContext& context, htt
   return u;
 }
 
-// POST (insert, x-upsert: true to replace) and PUT (replace) /object/{bucket}/{path*}.
-http::Response UploadObject(const StorageContext& context, http::Request& request, bool put) {
-  auto target = TargetOf(request);
-  if (auto* refused = std::get_if<http::Response>(&target)) return std::move(*refused);
-  const Target& t = std::get<Target>(target);
-  auto who = Caller(request, context);
-  if (!who) return FromError(who.error());
+// The rest of an upload once its head is accepted: the bucket's limits, the bytes (raw or
+// multipart), `shape` saying whose and whether it may replace, then Store.
+http::Response ReceiveUpload(const StorageContext& context, http::Request& request, const Target& t,
+                             policy::Identity& who, bool as_server, const std::function<void(Upload&)>& shape) {
   auto txn = context.rest->store->Begin(store::Access::kRead);
   if (!txn) return FromError(txn.error());
   auto bucket = FindBucket(**txn, t.bucket);
@@ -506,12 +504,23 @@ http::Response UploadObject(const StorageContext& context, http::Request& reques
     response = std::move(*refused);
   } else {
     Upload& u = std::get<Upload>(upload);
-    if (put) u.upsert = true;
-    u.owner = who->user_id;
-    response = Store(context, *who, u, false);
+    shape(u);
+    response = Store(context, who, u, as_server);
   }
   if (!extracted.empty()) ::unlink(extracted.c_str());
   return response;
+}
+
+// POST (insert, x-upsert: true to replace) and PUT (replace) /object/{bucket}/{path*}.
+http::Response UploadObject(const StorageContext& context, http::Request& request, bool put) {
+  auto target = TargetOf(request);
+  if (auto* refused = std::get_if<http::Response>(&target)) return std::move(*refused);
+  auto who = Caller(request, context);
+  if (!who) return FromError(who.error());
+  return ReceiveUpload(context, request, std::get<Target>(target), *who, false, [&](Upload& u) {
+    if (put) u.upsert = true;
+    u.owner = who->user_id;
+  });
 }
 
 // PUT /object/upload/sign/{bucket}/{path*}?token=: as the server, for the token's owner.
@@ -523,26 +532,11 @@ http::Response UploadSigned(const StorageContext& context, http::Request& reques
   if (!claims) return StorageError(400, "InvalidJWT", claims.error().message);
   rapidjson::Document doc;
   doc.Parse(claims->c_str());
-  auto txn = context.rest->store->Begin(store::Access::kRead);
-  if (!txn) return FromError(txn.error());
-  auto bucket = FindBucket(**txn, t.bucket);
-  txn->reset();
-  if (!bucket) return FromError(bucket.error());
-  if (!*bucket) return BucketNotFound();
-  std::string extracted;
-  auto upload = UploadOf(context, request, t, **bucket, extracted);
-  http::Response response;
-  if (auto* refused = std::get_if<http::Response>(&upload)) {
-    response = std::move(*refused);
-  } else {
-    Upload& u = std::get<Upload>(upload);
+  policy::Identity server;
+  return ReceiveUpload(context, request, t, server, true, [&](Upload& u) {
     u.upsert = doc.HasMember("upsert") && doc["upsert"].IsBool() && doc["upsert"].GetBool();
     u.owner = doc.HasMember("owner") && doc["owner"].IsString() ? doc["owner"].GetString() : "";
-    policy::Identity server;
-    response = Store(context, server, u, true);
-  }
-  if (!extracted.empty()) ::unlink(extracted.c_str());
-  return response;
+  });
 }
 
 // ---- signed URLs -----------------------------------------------------------------------

@@ -42,6 +42,20 @@ std::string TrimSlash(std::string url) {
   return url;
 }
 
+// Lemon Squeezy speaks JSON:API.
+void JsonApi(net::HttpRequest& request) {
+  request.headers.emplace_back("Accept", "application/vnd.api+json");
+  request.headers.emplace_back("Content-Type", "application/vnd.api+json");
+}
+
+// The "type" and "id" members of a JSON:API resource identifier for a subscription item.
+void SubscriptionItemIdentifier(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& item_id) {
+  w.Key("type");
+  w.String("subscription-items");
+  w.Key("id");
+  w.String(item_id.c_str(), static_cast<rapidjson::SizeType>(item_id.size()));
+}
+
 bool Retryable(int status) { return status >= 500 || status == 408 || status == 409 || status == 425 || status == 429; }
 
 std::chrono::seconds Backoff(int64_t attempts) {
@@ -143,15 +157,11 @@ net::HttpRequest SeatQuantityRequest(const ProviderJob& job, const ProviderApi& 
     case Provider::kLemonSqueezy:
       request.method = "PATCH";
       request.url = base + "/v1/subscription-items/" + Segment(job.item_id);
-      request.headers.emplace_back("Accept", "application/vnd.api+json");
-      request.headers.emplace_back("Content-Type", "application/vnd.api+json");
+      JsonApi(request);
       w.StartObject();
       w.Key("data");
       w.StartObject();
-      w.Key("type");
-      w.String("subscription-items");
-      w.Key("id");
-      w.String(job.item_id.c_str(), static_cast<rapidjson::SizeType>(job.item_id.size()));
+      SubscriptionItemIdentifier(w, job.item_id);
       w.Key("attributes");
       w.StartObject();
       w.Key("quantity");
@@ -206,8 +216,7 @@ net::HttpRequest UsageRequest(const ProviderJob& job, const ProviderApi& api) {
   }
   // Lemon Squeezy (Paddle has no usage API: report_usage refuses its subscriptions).
   request.url = base + "/v1/usage-records";
-  request.headers.emplace_back("Accept", "application/vnd.api+json");
-  request.headers.emplace_back("Content-Type", "application/vnd.api+json");
+  JsonApi(request);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -228,10 +237,7 @@ net::HttpRequest UsageRequest(const ProviderJob& job, const ProviderApi& api) {
   w.StartObject();
   w.Key("data");
   w.StartObject();
-  w.Key("type");
-  w.String("subscription-items");
-  w.Key("id");
-  w.String(job.item_id.c_str(), static_cast<rapidjson::SizeType>(job.item_id.size()));
+  SubscriptionItemIdentifier(w, job.item_id);
   w.EndObject();
   w.EndObject();
   w.EndObject();
