@@ -65,6 +65,17 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
   routes_.push_back(std::move(route));
 }
 
+void Router::AddWebSocket(std::string_view pattern, WebSocketHandler handler, WebSocketOptions options) {
+  // A plain GET without the upgrade is refused by the session (426); the route is a GET.
+  Add("GET", pattern, [](Request&) {
+    Response r = Response::Error(426, "upgrade_required", "This endpoint speaks WebSocket only");
+    r.SetHeader("Upgrade", "websocket");
+    return r;
+  });
+  routes_.back().websocket = std::move(handler);
+  routes_.back().websocket_options = options;
+}
+
 Router::Match Router::Find(Request& request) const {
   Match match;
   request.path_params.clear();
@@ -107,6 +118,10 @@ Router::Match Router::Find(Request& request) const {
   if (best != nullptr) {
     match.handler = &best->handler;
     if (best->preflight) match.preflight = &best->preflight;
+    if (best->websocket) {
+      match.websocket = &best->websocket;
+      match.websocket_options = &best->websocket_options;
+    }
     for (size_t i = 0; i < best->segments.size(); ++i) {
       const std::string& segment = best->segments[i];
       if (IsRestCapture(segment)) {

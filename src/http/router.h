@@ -18,6 +18,7 @@
 
 #include "http/request.h"
 #include "http/response.h"
+#include "http/websocket.h"
 
 namespace tb::http {
 
@@ -44,9 +45,14 @@ class Router {
   // REQUIRES: pattern starts with '/'.
   void Add(std::string_view method, std::string_view pattern, Handler handler, Preflight preflight = nullptr);
 
+  // Registers a WebSocket endpoint (GET with Upgrade: websocket) at `pattern`.
+  void AddWebSocket(std::string_view pattern, WebSocketHandler handler, WebSocketOptions options = {});
+
   struct Match {
     const Handler* handler = nullptr;  // null when nothing matched method and path
     const Preflight* preflight = nullptr;  // set when the matched route streams its body
+    const WebSocketHandler* websocket = nullptr;  // set for a WebSocket route
+    const WebSocketOptions* websocket_options = nullptr;
     bool path_exists = false;          // some route matched the path (under any method)
     std::vector<std::string> allowed;  // methods that do match the path (for Allow:)
   };
@@ -59,6 +65,8 @@ class Router {
     std::vector<std::string> segments;  // "{name}" marks a capture
     Handler handler;
     Preflight preflight;
+    WebSocketHandler websocket;
+    WebSocketOptions websocket_options;
   };
   std::vector<Route> routes_;
 };

@@ -89,6 +89,21 @@ TEST(Router, APreflightedRouteSaysSo) {
   EXPECT_EQ(router.Find(get).preflight, nullptr);
 }
 
+TEST(Router, AWebSocketRouteIsAGetThatAsksForTheUpgrade) {
+  Router router;
+  router.AddWebSocket("/realtime/v1/websocket",
+                      [](Request&, const std::shared_ptr<WebSocket>&) -> std::variant<Response, WebSocketEvents> {
+                        return WebSocketEvents{};
+                      });
+  Request get = Make("GET", "/realtime/v1/websocket");
+  const Router::Match match = router.Find(get);
+  ASSERT_NE(match.websocket, nullptr);
+  ASSERT_NE(match.handler, nullptr);
+  EXPECT_EQ((*match.handler)(get).status, 426) << "without the upgrade";
+  Request post = Make("POST", "/realtime/v1/websocket");
+  EXPECT_EQ(router.Find(post).handler, nullptr);
+}
+
 TEST(Router, TrailingSlashIsStrict) {
   Router router;
   router.Add("GET", "/healthz", Answer("health"));

@@ -15,6 +15,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
+#include <deque>
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
@@ -22,6 +24,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -215,12 +218,147 @@ void RemoveBodyFile(std::string& path) {
 
 }  // namespace
 
+class Session;
+
+// A WebSocket after the upgrade: owns the stream and keeps its Session (and with it the
+// server's count of live connections) alive until it ends. Everything but SendText's size
+// check runs on the connection's strand.
+class WsConnection : public WebSocket, public std::enable_shared_from_this<WsConnection> {
+ public:
+  WsConnection(beast::tcp_stream stream, std::string remote_address, WebSocketOptions options,
+               std::shared_ptr<Session> owner)
+      : ws_(std::move(stream)), remote_address_(std::move(remote_address)), options_(options), owner_(std::move(owner)) {}
+
+  void Accept(bhttp::request<bhttp::string_body> upgrade, WebSocketEvents events) {
+    events_ = std::move(events);
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(beast::websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(beast::websocket::stream_base::decorator(
+        [](beast::websocket::response_type& res) { res.set(bhttp::field::server, "tenantbase"); }));
+    ws_.read_message_max(options_.max_message_bytes);
+    ws_.async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->Finish();
+      self->open_ = true;
+      self->Read();
+      self->Write();
+    });
+  }
+
+  bool SendText(std::string text) override {
+    if (closed_) return false;
+    const std::size_t size = text.size();
+    if (queued_bytes_.fetch_add(size) + size > options_.max_queued_bytes) {
+      spdlog::warn("websocket {}: disconnected: send queue full (the client reads too slowly)", remote_address_);
+      Close(1008, "send queue full");
+      return false;
+    }
+    net::post(ws_.get_executor(), [self = shared_from_this(), text = std::move(text)]() mutable {
+      self->queue_.push_back(std::move(text));
+      self->Write();
+    });
+    return true;
+  }
+
+  void Close(int code, std::string reason) override {
+    net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+      if (self->closing_ || self->closed_) return;
+      self->closing_ = true;
+      // A close frame cannot overtake a write in flight (the client is not reading it):
+      // then the connection just ends.
+      if (!self->open_ || self->writing_) return self->Abort();
+      beast::get_lowest_layer(self->ws_).expires_after(std::chrono::seconds(5));
+      self->ws_.async_close(beast::websocket::close_reason(static_cast<beast::websocket::close_code>(code), reason),
+                            [self](beast::error_code) { self->Abort(); });
+    });
+  }
+
+  // Answers the upgrade request over plain HTTP instead, then ends the connection.
+  void Refuse(const std::shared_ptr<bhttp::response<bhttp::string_body>>& response) {
+    auto& stream = beast::get_lowest_layer(ws_);
+    stream.expires_after(std::chrono::seconds(10));
+    bhttp::async_write(stream, *response, [self = shared_from_this(), response](beast::error_code, std::size_t) {
+      self->Abort();
+    });
+  }
+
+  // Ends the connection now (shutdown's last resort, or after a close).
+  void Abort() {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).close();
+    Finish();
+  }
+
+  const std::string& remote_address() const override { return remote_address_; }
+  net::any_io_executor executor() { return ws_.get_executor(); }
+
+ private:
+  void Read() {
+    ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->Finish();
+      if (self->ws_.got_text() && self->events_.on_text) {
+        const auto data = self->read_buffer_.cdata();
+        const std::string_view text(static_cast<const char*>(data.data()), data.size());
+        try {
+          self->events_.on_text(text);
+        } catch (const std::exception& e) {
+          spdlog::error("websocket handler threw: {}", e.what());
+        }
+      }
+      self->read_buffer_.consume(self->read_buffer_.size());
+      if (!self->closed_) self->Read();
+    });
+  }
+
+  void Write() {
+    if (!open_ || writing_ || closing_ || closed_ || queue_.empty()) return;
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(net::buffer(queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->writing_ = false;
+      if (self->closed_) {  // Finish left the queue for this write to let go of
+        self->queue_.clear();
+        return;
+      }
+      self->queued_bytes_ -= self->queue_.front().size();
+      self->queue_.pop_front();
+      if (ec) return self->Finish();
+      self->Write();
+    });
+  }
+
+  void Finish() {
+    if (closed_) return;
+    closed_ = true;
+    if (events_.on_close) {
+      try {
+        events_.on_close();
+      } catch (...) {
+      }
+    }
+    events_ = {};
+    if (!writing_) queue_.clear();  // a write in flight still reads its buffer
+    owner_.reset();
+  }
+
+  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer read_buffer_;
+  std::string remote_address_;
+  WebSocketOptions options_;
+  std::shared_ptr<Session> owner_;
+  WebSocketEvents events_;
+  std::deque<std::string> queue_;
+  std::atomic<std::size_t> queued_bytes_{0};
+  std::atomic<bool> closed_{false};
+  bool open_ = false, writing_ = false, closing_ = false;
+};
+
 // One connection. Every member function runs on the socket's strand, so a session is
 // never touched by two threads at once; completion handlers hold a shared_ptr to it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, SessionContext& context)
-      : context_(context), stream_(std::move(socket)) {
+      : context_(context), stream_(std::move(socket)), executor_(stream_.get_executor()) {
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
     net::ip::address address = stream_.socket().remote_endpoint(ec).address();
@@ -238,24 +376,28 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Start() {
     context_.registry.Add(shared_from_this());
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->AwaitRequest(); });
+    net::dispatch(executor_, [self = shared_from_this()] { self->AwaitRequest(); });
   }
 
   // Both may be called from any thread; they run on the session's strand.
   void PostShutdown() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(executor_, [self = shared_from_this()] {
+      if (auto ws = self->websocket_.lock()) return ws->Close(1001, "server shutting down");
       if (self->phase_ == Phase::kIdle) self->Close();  // no byte of a request yet
     });
   }
   void PostClose() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+    net::post(executor_, [self = shared_from_this()] {
+      if (auto ws = self->websocket_.lock()) return net::post(ws->executor(), [ws] { ws->Abort(); });
+      self->Close();
+    });
   }
 
  private:
-  enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
+  enum class Phase { kIdle, kReading, kHandling, kWriting, kLingering, kWebSocket, kClosed };
 
   void Close() {
-    if (phase_ == Phase::kClosed) return;
+    if (phase_ == Phase::kClosed || phase_ == Phase::kWebSocket) return;
     phase_ = Phase::kClosed;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -285,6 +427,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnReadError(beast::error_code ec);
   void NoteRequest();
   void HandleRequest();
+  bool Upgrade(bhttp::request<bhttp::string_body>& message, Request& request);
   void Send(Response response);
   void SendFile(Response response);
   void WriteFileChunk();
@@ -296,6 +439,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   SessionContext& context_;
   beast::tcp_stream stream_;
+  net::any_io_executor executor_;
+  std::weak_ptr<WsConnection> websocket_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
@@ -517,8 +662,47 @@ void Session::HandleRequest() {
   if (!request) {
     return Send(Response::Error(400, "bad_request", "Malformed percent-escape in the request path"));
   }
+  if (beast::websocket::is_upgrade(message) && Upgrade(message, *request)) return;
   request->body = std::move(message.body());
   Send(Dispatch(context_.router, *request, exchange_.log_path));
+}
+
+// Hands the connection to a WebSocket route's handler; false when the path has none (the
+// request is then answered as plain HTTP). A refusal is answered here.
+bool Session::Upgrade(bhttp::request<bhttp::string_body>& message, Request& request) {
+  const Router::Match match = context_.router.Find(request);
+  if (match.websocket == nullptr) return false;
+  if (context_.stopping) {
+    close_after_write_ = true;
+    Send(Response::Error(503, "unavailable", "The server is shutting down"));
+    return true;
+  }
+  auto ws = std::make_shared<WsConnection>(std::move(stream_), remote_address_, *match.websocket_options, shared_from_this());
+  std::variant<Response, WebSocketEvents> answer;
+  try {
+    answer = (*match.websocket)(request, ws);
+  } catch (const std::exception& e) {
+    spdlog::error("websocket handler for {} threw: {}", exchange_.log_path, e.what());
+    answer = Response::Error(500, "internal_error", "The server failed to handle this request");
+  }
+  if (auto* refusal = std::get_if<Response>(&answer)) {
+    // Not upgraded: the stream comes back to answer over HTTP.
+    spdlog::info("GET {} {} (websocket refused)", exchange_.log_path, refusal->status);
+    std::string body = refusal->body;
+    bhttp::response<bhttp::string_body> out = HeadOf<bhttp::string_body>(*refusal, 11);
+    out.content_length(body.size());
+    out.body() = std::move(body);
+    out.keep_alive(false);
+    auto shared = std::make_shared<bhttp::response<bhttp::string_body>>(std::move(out));
+    phase_ = Phase::kWebSocket;
+    ws->Refuse(shared);
+    return true;
+  }
+  phase_ = Phase::kWebSocket;
+  websocket_ = ws;
+  if (options().access_log) spdlog::info("GET {} 101 websocket", exchange_.log_path);
+  ws->Accept(std::move(message), std::get<WebSocketEvents>(std::move(answer)));
+  return true;
 }
 
 void Session::Send(Response response) {
