@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/auth/rate_limiter.h"
+#include "api/realtime/realtime.h"
 #include "api/rest/catalog.h"
 #include "api/routes.h"
 #include "domain/auth/admin_users.h"
@@ -292,7 +293,11 @@ Status App::Serve() {
   options.body_limit = config_.max_body_bytes;
   options.read_timeout = config_.read_timeout;
   options.idle_timeout = config_.idle_timeout;
-  http::Server server(options, api::BuildRoutes(context));
+  // Realtime: its worker delivers committed changes to WebSocket subscribers.
+  api::realtime::RealtimeService realtime(context.rest);
+  http::Router router = api::BuildRoutes(context);
+  realtime.AddRoutes(router);
+  http::Server server(options, std::move(router));
   if (Status s = server.Listen(); !s) return s;
   if (config_.public_url.empty()) {
     auth_config.issuer = "http://" + endpoint->host + ":" + std::to_string(server.port()) + "/auth/v1";

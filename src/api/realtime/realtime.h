@@ -1,0 +1,71 @@
+// api/realtime/realtime.h
+//
+// Supabase Realtime's postgres_changes over /realtime/v1/websocket, speaking the Phoenix
+// channel protocol as realtime-js does (serializer 2.0.0: text frames
+// [join_ref, ref, topic, event, payload]): heartbeats, phx_join with the postgres_changes
+// bindings and the access token, access_token updates, phx_leave, and postgres_changes
+// events with the record as realtime-js reads it.
+//
+// Changes come from kit_realtime_changes (migration 0017: tables that publish their
+// changes write a row per change in the writing transaction, so only committed changes are
+// seen, in commit order). A worker thread reads new changes and, for each subscriber whose
+// binding matches the table, event and row filter, reads the row *as that subscriber*
+// under the table's SELECT policies (a DELETE: the policies over the deleted row's image,
+// and only the primary key is sent). A subscriber whose session ended, or whose token
+// expired, receives nothing until it sends a valid one.
+//
+// Limits: a connection may hold `max_channels` channels; its outgoing queue is bounded by
+// the transport (a slow reader is disconnected); a connection that sends nothing (not even
+// a heartbeat) for `idle_timeout` is closed.
+//
+// Thread-safety: the service is shared by the WebSocket handlers and its worker; all state
+// is behind one mutex, and delivery reads run outside it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "api/rest/rest_context.h"
+#include "http/router.h"
+
+namespace tb::api::realtime {
+
+struct RealtimeOptions {
+  std::size_t max_channels = 100;
+  std::chrono::seconds idle_timeout{90};
+  std::chrono::milliseconds poll_interval{20};
+};
+
+class RealtimeService {
+ public:
+  // REQUIRES: `rest` outlives the service. Starts the worker.
+  RealtimeService(const rest::RestContext& rest, RealtimeOptions options = {});
+  ~RealtimeService();
+  RealtimeService(const RealtimeService&) = delete;
+  RealtimeService& operator=(const RealtimeService&) = delete;
+
+  // Adds /realtime/v1/websocket. REQUIRES: the service outlives the router.
+  void AddRoutes(http::Router& router);
+
+  struct Client;
+
+ private:
+  void Run();
+  void DeliverNewChanges();
+
+  const rest::RestContext& rest_;
+  const RealtimeOptions options_;
+  std::mutex mu_;
+  std::map<Client*, std::shared_ptr<Client>> clients_;
+  int64_t last_change_ = -1;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace tb::api::realtime
