@@ -1,5 +1,7 @@
 #include "app/app.h"
 
+#include <sys/resource.h>
+
 #include <unordered_set>
 
 #include <spdlog/spdlog.h>
@@ -285,6 +287,13 @@ Status App::Serve() {
   context.storage.bytes = byte_store->get();
   context.storage.max_file_size = static_cast<std::uint64_t>(config_.storage_max_file_size);
   context.storage.url_secret = crypto::HmacSha256(jwt_secret_, "tenantbase storage signed URLs");
+
+  // WebSockets hold a descriptor each: lift the soft limit to the hard one (1024 is a
+  // common default) so a thousand subscribers do not starve the accept loop.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &files) != 0) spdlog::warn("could not raise the open-file limit");
+  }
 
   http::ServerOptions options;
   options.address = endpoint->host;
