@@ -115,6 +115,7 @@ Status MigrationRun::Statement(const sql::ScriptStatement& statement) {
     return app::CreateInvokerView(context, c);
   }
   if (c.AtWords({"comment", "on"})) return app::CommentOn(context, c);
+  if (c.AtWords({"alter", "publication"})) return app::AlterPublication(context, c);
   if (c.AtWord("grant") || c.AtWord("revoke")) return Ok();  // see the header
   if (c.AtWords({"create", "function"}) || c.AtWords({"create", "or", "replace", "function"}) ||
       c.AtWords({"create", "procedure"}) || c.AtWords({"create", "or", "replace", "procedure"})) {

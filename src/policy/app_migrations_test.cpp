@@ -739,5 +739,40 @@ TEST_F(AppMigrationsTest, AppMigrationsKeepTheirOwnHistory) {
             "app migration 0002_bad.sql failed: DO blocks (plpgsql) are not supported on SQLite (0002_bad.sql:2)");
 }
 
+
+TEST_F(AppMigrationsTest, APublishedTableWritesItsChangesForRealtime) {
+  ASSERT_TRUE(Run("CREATE TABLE public.pins (id bigint PRIMARY KEY, label text NOT NULL, data jsonb NOT NULL DEFAULT '{}');\n"
+                  "ALTER TABLE public.pins ENABLE ROW LEVEL SECURITY;\n"
+                  "ALTER PUBLICATION supabase_realtime ADD TABLE ONLY public.pins;")
+                  .ok());
+  ASSERT_TRUE(db_.Exec("INSERT INTO pins (id, label, data) VALUES (7, 'it''s', '{\"a\":[1]}')").ok());
+  ASSERT_TRUE(db_.Exec("DELETE FROM pins WHERE id = 7").ok());
+  auto rows = db_.Query("SELECT op, pk, image FROM kit_realtime_changes WHERE table_name = 'pins' ORDER BY id");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows.size(), 2u);
+  EXPECT_EQ(rows->rows[0][0].as_text(), "INSERT");
+  EXPECT_EQ(rows->rows[0][1].as_text(), "7");
+  EXPECT_EQ(rows->rows[0][2].as_text(), R"({"id":7,"label":"it's","data":{"a":[1]}})") << "JSON columns stay JSON";
+  EXPECT_EQ(rows->rows[1][0].as_text(), "DELETE");
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM kit_realtime_tables WHERE name = 'pins'").as_int(), 1);
+
+  ASSERT_TRUE(Run("ALTER PUBLICATION supabase_realtime DROP TABLE public.pins;", "0002_app.sql").ok());
+  ASSERT_TRUE(db_.Exec("INSERT INTO pins (id, label) VALUES (8, 'quiet')").ok());
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM kit_realtime_changes WHERE table_name = 'pins'").as_int(), 2);
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM kit_realtime_tables WHERE name = 'pins'").as_int(), 0);
+}
+
+TEST_F(AppMigrationsTest, PublishingRefusesWhatRealtimeCannotServe) {
+  ASSERT_TRUE(Run("CREATE TABLE public.loose (label text);\nALTER TABLE public.loose ENABLE ROW LEVEL SECURITY;").ok());
+  EXPECT_NE(Refusal("ALTER PUBLICATION other_pub ADD TABLE public.loose;", "0002_app.sql").find("supabase_realtime"),
+            std::string::npos);
+  EXPECT_NE(Refusal("ALTER PUBLICATION supabase_realtime ADD TABLE public.loose;", "0002_app.sql").find("primary key"),
+            std::string::npos);
+  EXPECT_NE(Refusal("ALTER PUBLICATION supabase_realtime ADD TABLE public.missing;", "0002_app.sql").find("does not exist"),
+            std::string::npos);
+  EXPECT_NE(Refusal("ALTER PUBLICATION supabase_realtime ADD TABLE auth.users;", "0002_app.sql").find("public schema"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace tb::policy

@@ -48,6 +48,11 @@ Status CreateKitTrigger(const StatementContext& ctx, sql::TokenCursor& c);
 // CREATE [OR REPLACE] VIEW v WITH (security_invoker = true) AS SELECT ….
 Status CreateInvokerView(const StatementContext& ctx, sql::TokenCursor& c);
 
+// ALTER PUBLICATION supabase_realtime {ADD | DROP} TABLE [ONLY] t [, …]: the table
+// publishes its changes to realtime subscribers (triggers into kit_realtime_changes) or
+// stops.
+Status AlterPublication(const StatementContext& ctx, sql::TokenCursor& c);
+
 // Shared by the statements.
 Error Invalid(std::string message);  // kInvalidArgument
 Error WithState(ErrorCode code, std::string sqlstate, std::string message);

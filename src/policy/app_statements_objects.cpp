@@ -221,3 +221,100 @@ Status CreateInvokerView(const StatementContext& ctx, TokenCursor& c) {
 }
 
 }  // namespace tb::policy::app
+
+namespace tb::policy::app {
+
+namespace {
+
+// The triggers that make `table` publish its changes to kit_realtime_changes (migration
+// 0017): the row's image with JSON columns as JSON, and its primary key as text.
+Status PublishTable(const StatementContext& ctx, const std::string& table, const sql::Token& at) {
+  const store::Value name[] = {store::Value::Text(table)};
+  auto info = ctx.txn.Query("SELECT name, lower(type), pk FROM pragma_table_info($1) ORDER BY cid", name);
+  if (!info) return std::move(info).error();
+  if (info->rows.empty()) {
+    return WithState(ErrorCode::kInvalidArgument, "42P01", "relation \"" + table + "\" does not exist " + sql::AtLine(at));
+  }
+  std::vector<std::pair<int64_t, std::string>> keys;
+  for (const auto& row : info->rows) {
+    if (row[2].as_int() > 0) keys.emplace_back(row[2].as_int(), row[0].as_text());
+  }
+  if (keys.empty()) return Invalid("table \"" + table + "\" needs a primary key to publish its changes " + sql::AtLine(at));
+  std::sort(keys.begin(), keys.end());
+  auto image = [&](const char* row) {
+    std::string out = "json_object(";
+    for (size_t i = 0; i < info->rows.size(); ++i) {
+      const std::string column = info->rows[i][0].as_text();
+      const std::string type = info->rows[i][1].as_text();
+      const std::string value = std::string(row) + "." + sql::QuoteName(column);
+      out += (i ? ", " : "") + sql::QuoteText(column) + ", " +
+             (type == "json" || type == "jsonb" ? "json(" + value + ")" : value);
+    }
+    return out + ")";
+  };
+  auto key = [&](const char* row) {
+    if (keys.size() == 1) return "CAST(" + std::string(row) + "." + sql::QuoteName(keys[0].second) + " AS TEXT)";
+    std::string out = "json_array(";
+    for (size_t i = 0; i < keys.size(); ++i) out += (i ? ", " : "") + std::string(row) + "." + sql::QuoteName(keys[i].second);
+    return out + ")";
+  };
+  for (const char* op : {"INSERT", "UPDATE", "DELETE"}) {
+    const char* row = std::string_view(op) == "DELETE" ? "OLD" : "NEW";
+    std::string lower(op);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    const std::string trigger = sql::QuoteName(table + "_realtime_" + lower);
+    if (Status s = Execute(ctx.txn, "DROP TRIGGER IF EXISTS " + trigger); !s) return s;
+    if (Status s = Execute(ctx.txn, "CREATE TRIGGER " + trigger + " AFTER " + op + " ON " + sql::QuoteName(table) +
+                                        " FOR EACH ROW BEGIN INSERT INTO kit_realtime_changes (table_name, op, pk, image) "
+                                        "VALUES (" + sql::QuoteText(table) + ", '" + op + "', " + key(row) + ", " +
+                                        image(row) + "); END");
+        !s) {
+      return s;
+    }
+  }
+  return Execute(ctx.txn, "INSERT INTO kit_realtime_tables (name) VALUES (" + sql::QuoteText(table) + ") ON CONFLICT DO NOTHING");
+}
+
+Status UnpublishTable(const StatementContext& ctx, const std::string& table) {
+  for (const char* op : {"insert", "update", "delete"}) {
+    if (Status s = Execute(ctx.txn, "DROP TRIGGER IF EXISTS " + sql::QuoteName(table + "_realtime_" + op)); !s) return s;
+  }
+  return Execute(ctx.txn, "DELETE FROM kit_realtime_tables WHERE name = " + sql::QuoteText(table));
+}
+
+}  // namespace
+
+Status AlterPublication(const StatementContext& ctx, TokenCursor& c) {
+  c.Seek(2);
+  const sql::Token& name_token = c.Peek();
+  auto publication = c.Name();
+  if (!publication) return std::move(publication).error();
+  if (*publication != "supabase_realtime") {
+    return Invalid("only the supabase_realtime publication exists here (realtime changes) " + sql::AtLine(name_token));
+  }
+  const bool add = c.AcceptWords({"add", "table"});
+  if (!add && !c.AcceptWords({"drop", "table"})) {
+    return Invalid("ALTER PUBLICATION supabase_realtime takes ADD TABLE or DROP TABLE " + sql::AtLine(name_token));
+  }
+  c.AcceptWords({"only"});
+  do {
+    const sql::Token& table_token = c.Peek();
+    std::vector<std::string> parts;
+    do {
+      auto part = c.Name();
+      if (!part) return std::move(part).error();
+      parts.push_back(std::move(*part));
+    } while (c.AcceptPunct('.'));
+    if (parts.size() > 2) return Invalid("syntax error " + sql::AtLine(table_token));
+    if (parts.size() == 2 && parts[0] != "public") {
+      return Invalid("only tables of the public schema publish changes " + sql::AtLine(table_token));
+    }
+    auto table = SqliteRelationName(parts.size() == 2 ? parts[0] : "", parts.back());
+    if (!table) return std::move(table).error();
+    if (Status s = add ? PublishTable(ctx, *table, table_token) : UnpublishTable(ctx, *table); !s) return s;
+  } while (c.AcceptPunct(','));
+  if (!c.AtEnd()) return c.SyntaxErrorHere();
+  return Ok();
+}
+
+}  // namespace tb::policy::app

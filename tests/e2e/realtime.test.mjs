@@ -244,3 +244,59 @@ describe('Realtime postgres_changes', () => {
     assert.equal(plain.status, 426, 'without the upgrade');
   });
 });
+
+describe('Realtime for an app\'s own table (ALTER PUBLICATION supabase_realtime ADD TABLE)', () => {
+  const MIGRATION = `
+CREATE TABLE public.notes (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  account_id uuid REFERENCES public.accounts(id) ON DELETE CASCADE NOT NULL,
+  body text NOT NULL,
+  tags jsonb NOT NULL DEFAULT '[]',
+  pinned boolean NOT NULL DEFAULT false
+);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (public.has_role_on_account(account_id));
+ALTER PUBLICATION supabase_realtime ADD TABLE public.notes;
+`;
+  let server, admin, owner, outsider, team, dir;
+  before(async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    dir = mkdtempSync(path.join(tmpdir(), 'tenantbase-realtime-migrations-'));
+    writeFileSync(path.join(dir, '0001_notes.sql'), MIGRATION);
+    server = await startServer({ args: [...limits, '--migrations', dir] });
+    admin = adminClient(server);
+    owner = await signedUpUser(server);
+    outsider = await signedUpUser(server);
+    team = await makeTeam(server, owner);
+    for (const u of [owner, outsider]) u.client.realtime.setAuth(u.session.access_token);
+  });
+  after(async () => {
+    for (const u of [owner, outsider]) await u.client.removeAllChannels();
+    await server.stop();
+    const { rmSync } = await import('node:fs');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('members receive the app table\'s changes under its policies, typed; others nothing', async () => {
+    const listenNotes = async (user) => {
+      const events = [];
+      const channel = user.client.channel(`notes-${Math.random()}`)
+        .on('postgres_changes', { event: '*', schema: 'public', table: 'notes', filter: `account_id=eq.${team.id}` }, (p) => events.push(p));
+      await new Promise((resolve, reject) => channel.subscribe((s, err) => (s === 'SUBSCRIBED' ? resolve() : s !== 'CLOSED' && reject(err ?? new Error(s)))));
+      return events;
+    };
+    const mine = await listenNotes(owner);
+    const theirs = await listenNotes(outsider);
+    const { data: note, error } = await admin.from('notes').insert({ account_id: team.id, body: 'Live', tags: ['a'], pinned: true }).select().single();
+    assert.equal(error, null, error?.message);
+    await until(() => mine.length === 1, 'the note');
+    assert.deepEqual([mine[0].new.id, mine[0].new.body, mine[0].new.tags, mine[0].new.pinned], [note.id, 'Live', ['a'], true]);
+    await admin.from('notes').delete().eq('id', note.id);
+    await until(() => mine.length === 2, 'the delete');
+    assert.deepEqual(mine[1].old, { id: note.id });
+    await sleep(300);
+    assert.equal(theirs.length, 0);
+  });
+});

@@ -281,7 +281,7 @@ void RealtimeService::AddRoutes(http::Router& router) {
             }
             if (b.schema != "public") return reply("error", Reason("only the public schema publishes changes"));
             const rest::Relation* relation = rest_.catalog->Find(b.table);
-            if (relation == nullptr || relation->primary_key.empty()) {
+            if (relation == nullptr || relation->primary_key.empty() || !Publishes(b.table)) {
               return reply("error", Reason("table public." + b.table + " does not publish changes"));
             }
             if (b.has_filter && (!ParseFilter(b) || relation->Column(b.column) == nullptr)) {
@@ -352,6 +352,14 @@ void RealtimeService::AddRoutes(http::Router& router) {
   });
 }
 
+bool RealtimeService::Publishes(const std::string& table) {
+  auto txn = rest_.store->Begin(store::Access::kRead);
+  if (!txn) return false;
+  const Value name[] = {Value::Text(table)};
+  auto rows = (*txn)->Query("SELECT 1 FROM kit_realtime_tables WHERE name = $1", name);
+  return rows && !rows->rows.empty();
+}
+
 void RealtimeService::Run() {
   auto last_purge = SteadyClock::now();
   std::unique_lock lock(mu_);
@@ -393,7 +401,7 @@ void RealtimeService::DeliverNewChanges() {
     }
     const Value after[] = {Value::Int(last_change_)};
     auto rows = (*txn)->Query(
-        "SELECT id, table_name, op, image, created_at, CAST(json_extract(image, '$.id') AS TEXT) FROM kit_realtime_changes "
+        "SELECT id, table_name, op, image, created_at, pk FROM kit_realtime_changes "
         "WHERE id > $1 ORDER BY id LIMIT 1000",
         after);
     if (!rows) {

@@ -56,6 +56,7 @@ class RealtimeService {
 
  private:
   void Run();
+  bool Publishes(const std::string& table);
   void DeliverNewChanges();
 
   const rest::RestContext& rest_;
