@@ -2,18 +2,24 @@
 // rows, then thousands of random reads and writes through supabase-js by random callers
 // (anon, users at aal1, a super admin at aal2 and again at aal1, service_role). Each result
 // is compared with a plain JS model of migrations/sqlite/0010_policies.sql (and the
-// triggers it relies on). The first divergence fails with the seed and the operation, so
-// the run can be replayed:
+// triggers it relies on), and of the storage.objects policies: the core account_image
+// bucket (0016_storage.sql) and an app migration's team_files bucket (the seed's
+// has_role_on_account pattern). The first divergence fails with the seed and the
+// operation, so the run can be replayed:
 //
 //   ISOLATION_SEED=<seed> ISOLATION_OPS=<n> node --test rest_isolation.test.mjs
 //
 // The model never reads the server to decide what is allowed: it keeps its own copy of
-// every row, applies each change it expects to succeed, and after every write compares the
-// written table with what service_role reads.
+// every row (and every stored object's bytes), applies each change it expects to succeed,
+// and after every write compares the written table (or the storage folders written) with
+// what service_role reads.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startServer } from './support/server.mjs';
 import { client, adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
@@ -37,6 +43,14 @@ import {
   applyFilter,
   matches,
   showFilter,
+  BUCKETS,
+  PUBLIC_BUCKETS,
+  TEAM_FILES_MIGRATION,
+  objectNameError,
+  cleanPath,
+  urlName,
+  listPrefix,
+  searchMatches,
 } from './support/policy_model.mjs';
 
 // ---- replay parameters ------------------------------------------------------------------
@@ -106,13 +120,13 @@ const rnd = {
 
 // ---- the test ----------------------------------------------------------------------------
 
-describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
-  let server, admin, anon;
+describe(`tenant isolation through /rest/v1 and /storage/v1 (seed ${SEED}, ${OPS} ops)`, () => {
+  let server, admin, anon, migrations;
   const model = new Model();
   const people = []; // { name, uid, email, password, client }
   const callers = [];
   let sa; // the super admin person
-  const counters = { email: 0, token: 0, sub: 0, cus: 0, price: 0, body: 0, name: 0, order: 0 };
+  const counters = { email: 0, token: 0, sub: 0, cus: 0, price: 0, body: 0, name: 0, order: 0, file: 0, blob: 0 };
   const bogus = { uuid: rnd.uuid(), int: 987654321, text: 'sub_none' };
   const labels = new Map(); // uuid -> u0…u5, sa, team0…team3: uuids differ between replays
   const tokenOf = new Map(); // invitation id -> invite_token (never read back: a secret)
@@ -134,7 +148,12 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
   }
 
   before(async () => {
-    server = await startServer({ args: ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'] });
+    // The app migration adds the team_files bucket and its policies (storage.test.mjs's).
+    migrations = mkdtempSync(path.join(tmpdir(), 'tenantbase-isolation-migrations-'));
+    writeFileSync(path.join(migrations, '0001_team_files.sql'), TEAM_FILES_MIGRATION);
+    server = await startServer({
+      args: ['--migrations', migrations, '--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'],
+    });
     admin = adminClient(server);
     anon = client(server);
 
@@ -191,10 +210,12 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     // Rows for every account: notifications (live, never-expiring and expired), billing,
     // and invitations on teams.
     const expiries = [[3, 'future'], [1, 'null'], [2, 'past']];
-    for (const acc of model.rows('accounts')) {
-      const n = rnd.int(4);
+    for (const [index, acc] of model.rows('accounts').entries()) {
+      // The first account always has an expired one, so every seed exercises expiry.
+      const n = index === 0 ? 1 + rnd.int(3) : rnd.int(4);
       if (n > 0) {
-        const res = await addNotifications(Array.from({ length: n }, () => ({ account_id: acc.id, expiry: rnd.weighted(expiries) })));
+        const res = await addNotifications(Array.from({ length: n }, (_, k) => ({
+          account_id: acc.id, expiry: index === 0 && k === 0 ? 'past' : rnd.weighted(expiries) })));
         ok(res, 'notifications');
         for (const row of res.data) model.put('notifications', normalize('notifications', row));
       }
@@ -216,9 +237,22 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
           tokenOf.set(res.data.id, inv.invite_token);
         }
       }
+      // Objects in the account's folder of both buckets, stored by service_role.
+      for (const bucket of BUCKETS) {
+        for (let k = rnd.int(3); k > 0; k -= 1) {
+          const name = `${acc.id}/${freshFile()}`;
+          const object = newObject(bucket, 'setup');
+          const res = await admin.storage.from(bucket).upload(name, object.bytes, { contentType: object.type });
+          ok(res, `storage object ${bucket}/${name}`);
+          model.objects[bucket].set(name, object);
+        }
+      }
     }
   });
-  after(async () => { if (server) await server.stop(); });
+  after(async () => {
+    if (server) await server.stop();
+    if (migrations) rmSync(migrations, { recursive: true, force: true });
+  });
 
   function labelled(label) {
     for (const [id, l] of labels) if (l === label) return id;
@@ -386,8 +420,9 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     sameRows(`service_role check of ${table} after the operation`, table, model.rows(table), res.data);
     if (cascade) for (const t of Model.dependents(table)) await verifyTable(t);
   }
-  async function verifyAll() {
+  async function verifyAll({ bytes = false } = {}) {
     for (const table of Object.keys(SPEC)) await verifyTable(table);
+    for (const bucket of BUCKETS) await verifyStorageTree(bucket, '', { bytes });
   }
 
   // ---- statistics ------------------------------------------------------------------------
@@ -1218,6 +1253,440 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     await verifyTable('accounts_memberships', { cascade: Boolean(allowed) });
   }
 
+  // ---- storage: objects in account folders of account_image and team_files --------------------
+  //
+  // Names are `<first folder>/[subfolder/]<file>`: the first folder an account id (or
+  // something crafted). File names always have an extension and folder names never do, so
+  // a folder and an object never share a name within one listing. Every object's bytes are
+  // its own (a counter is in them), so a download tells which upload it came from.
+
+  const SERVICE = { kind: 'service', name: 'service_role' };
+  const FILES = [(n) => `f${n}.txt`, (n) => `ünï ${n}.png`, (n) => `名前 ${n}.txt`, (n) => `a+b ${n}.txt`, (n) => `(${n}) x.bin`];
+  const SUBFOLDERS = ['docs', 'img', 'sub dir', '名前', 'docs/deep'];
+  const signedUrls = []; // { bucket, name, url, by }: fetched again later, whoever asks
+  const storageTally = { listed: 0, downloaded: 0, served: 0, statuses: {} };
+
+  function leafName() {
+    counters.file += 1;
+    return rnd.pick(FILES)(counters.file);
+  }
+  function freshFile() { return rnd.chance(0.4) ? `${rnd.pick(SUBFOLDERS)}/${leafName()}` : leafName(); }
+  // { bytes, type } for a new upload: text naming it, or (an image) binary; now and then empty.
+  function newObject(bucket, by) {
+    counters.blob += 1;
+    let bytes;
+    if (rnd.chance(0.03)) bytes = Buffer.alloc(0);
+    else if (bucket === 'account_image' && rnd.chance(0.5)) {
+      const head = Buffer.alloc(8);
+      head.writeUInt32BE(0x89504e47, 0);
+      head.writeUInt32BE(counters.blob, 4);
+      bytes = Buffer.concat([head, Buffer.from(Array.from({ length: rnd.int(64) }, () => rnd.int(256)))]);
+    } else {
+      bytes = Buffer.from(`blob ${counters.blob} by ${by} ${'é名'.repeat(rnd.int(3))}${'.'.repeat(rnd.int(40))}`);
+    }
+    const type = bucket === 'account_image' ? rnd.pick(['image/png', 'image/jpeg']) : rnd.pick(['text/plain', 'application/octet-stream']);
+    return { bytes, type };
+  }
+  const describeBytes = (b) => `${b.length} bytes: ${JSON.stringify(b.toString('latin1', 0, 48))}`;
+  const errorOf = (res) => (res.error ? { status: res.error.status, statusCode: res.error.statusCode, message: res.error.message } : null);
+  const ownId = (c) => (c.kind === 'user' ? c.uid : rnd.pick(userIds()));
+
+  // An account folder a caller aims at: their own, a team they manage (settings.manage), a
+  // team they belong to without it, a team they do not belong to, or another user's.
+  function aimedFolder(c) {
+    const uid = c.kind === 'user' ? c.uid : null;
+    const teams = model.rows('accounts').filter((a) => !a.is_personal_account).map((a) => a.id);
+    const mine = uid ? teams.filter((t) => model.hasRole(uid, t)) : [];
+    const managed = mine.filter((t) => model.hasPermission(uid, t, 'settings.manage'));
+    const unmanaged = mine.filter((t) => !managed.includes(t));
+    const foreign = teams.filter((t) => !mine.includes(t));
+    const choices = [[2, () => rnd.pick(userIds().filter((id) => id !== uid))]];
+    if (uid) choices.push([4, () => uid]);
+    if (managed.length > 0) choices.push([3, () => rnd.pick(managed)]);
+    if (unmanaged.length > 0) choices.push([3, () => rnd.pick(unmanaged)]);
+    if (foreign.length > 0) choices.push([3, () => rnd.pick(foreign)]);
+    return rnd.weighted(choices)();
+  }
+  // A folder the caller may write in `bucket` (their own or a managed team's account_image
+  // folder, a team_files folder of a team they belong to), or any when there is none.
+  function writableFolder(c, bucket) {
+    if (c.kind !== 'user') return aimedFolder(c);
+    const accounts = model.rows('accounts').map((a) => a.id);
+    const writable = accounts.filter((a) => model.objectAllowed(c, 'insert', bucket, `${a}/x`));
+    return writable.length > 0 ? rnd.pick(writable) : aimedFolder(c);
+  }
+  // An existing object's name, mostly one `prefer` holds for; now and then a name nothing has.
+  function aimedObject(c, bucket, prefer = () => true) {
+    const all = [...model.objects[bucket].keys()];
+    const preferred = all.filter(prefer);
+    const r = rnd.int(20);
+    if (preferred.length > 0 && r < 11) return rnd.pick(preferred);
+    if (all.length > 0 && r < 17) return rnd.pick(all);
+    return `${aimedFolder(c)}/${freshFile()}`;
+  }
+  // Upload paths meant to get past the folder rules.
+  function craftedPath(c) {
+    const own = ownId(c);
+    const other = aimedFolder(c);
+    return rnd.weighted([
+      [2, () => leafName()], // no folder: (storage.foldername(name))[1] is NULL
+      [2, () => `${other}/${own}/${leafName()}`], // one's own id as the second folder counts for nothing
+      [2, () => `${own}/../${other}/${leafName()}`], // fetch resolves '..': the server sees other's folder
+      [1, () => `${own.slice(0, 8)}/${leafName()}`], // the start of an id
+      [1, () => `${own}x/${leafName()}`], // an id and more
+      [1, () => `${bogus.uuid}/${leafName()}`], // no such account
+    ])();
+  }
+  // Upload paths the server must refuse as names (400).
+  function invalidPath(c) {
+    const own = ownId(c);
+    return rnd.weighted([
+      [1, () => `${own}/bad\u0001${leafName()}`], // a control character
+      [1, () => `${own}/nul%00${leafName()}`], // NUL, percent-encoded
+      [2, () => `${own}/%2e%2e%2F${aimedFolder(c)}%2F${leafName()}`], // a '..' the URL leaves alone, decoded by the server
+      [1, () => `${own}/${'x'.repeat(1000)}${leafName()}`], // over 1024 bytes
+    ])();
+  }
+
+  // A storage result: success (status null) or exactly that HTTP status.
+  function expectStorage(res, status, what) {
+    storageTally.statuses[status ?? 200] = (storageTally.statuses[status ?? 200] ?? 0) + 1;
+    if (status === null) {
+      if (res.error) diverge(`${what}: expected success`, 'no error', errorOf(res));
+    } else if (res.error?.status !== status || res.error?.statusCode !== String(status)) {
+      diverge(`${what}: expected HTTP ${status}`, status, res.error ? errorOf(res) : { data: res.data });
+    }
+  }
+  function storageWrite(kind, allowed, status) {
+    tally[allowed ? 'writesAllowed' : 'writesRefused'] += 1;
+    if (status !== null) tally.errors += 1;
+    count(kind, allowed);
+  }
+
+  // A listing compared entry by entry, in order: names, folder or object (a folder's id is
+  // null), and each object's size and type.
+  function sameListing(what, expected, actual) {
+    if (!Array.isArray(actual)) diverge(`${what}: not an array`, expected.length, actual);
+    const want = expected.map((e) => `${e.folder ? 'folder' : 'object'} ${e.name}`);
+    const got = actual.map((e) => `${e.id === null ? 'folder' : 'object'} ${e.name}`);
+    if (want.length !== got.length || want.some((w, i) => w !== got[i])) {
+      diverge(`${what}: entries differ (missing: ${JSON.stringify(want.filter((w) => !got.includes(w)))}, `
+        + `unexpected: ${JSON.stringify(got.filter((g) => !want.includes(g)))})`, want, got);
+    }
+    expected.forEach((e, i) => {
+      const meta = actual[i].metadata;
+      if (e.folder) {
+        if (meta !== null) diverge(`${what}: folder ${e.name} has metadata`, null, meta);
+      } else if (meta?.size !== e.object.bytes.length || meta?.mimetype !== e.object.type) {
+        diverge(`${what}: size and type of ${e.name}`, { size: e.object.bytes.length, mimetype: e.object.type }, meta);
+      }
+    });
+  }
+
+  // What service_role lists of one folder must be the model's: nothing missing, nothing extra.
+  async function verifyStorageFolder(bucket, prefix) {
+    const res = await admin.storage.from(bucket).list(prefix, { limit: 10000 });
+    if (res.error) diverge(`service_role list of ${bucket} ${JSON.stringify(prefix)} failed`, 'entries', errorOf(res));
+    sameListing(`service_role list of ${bucket} ${JSON.stringify(prefix)}`, model.listing(SERVICE, bucket, listPrefix(prefix)), res.data);
+    return res.data;
+  }
+  async function verifyBytes(bucket, name, object) {
+    const res = await admin.storage.from(bucket).download(name);
+    if (res.error) diverge(`service_role download of ${bucket}/${name}`, describeBytes(object.bytes), errorOf(res));
+    const got = Buffer.from(await res.data.arrayBuffer());
+    if (!got.equals(object.bytes)) diverge(`bytes of ${bucket}/${name} (service_role download)`, describeBytes(object.bytes), describeBytes(got));
+  }
+  // Every folder of a bucket, walked from `prefix` (with `bytes`, every object's bytes too).
+  async function verifyStorageTree(bucket, prefix, { bytes }) {
+    const entries = await verifyStorageFolder(bucket, prefix);
+    for (const e of entries) {
+      const name = prefix === '' ? e.name : `${prefix}/${e.name}`;
+      if (e.id === null) await verifyStorageTree(bucket, name, { bytes });
+      else if (bytes) await verifyBytes(bucket, name, model.object(bucket, name));
+    }
+  }
+  // After a write: the folder of each name written (or removed, or refused) lists as the
+  // model says — an object that got in where it should not shows there — and each object
+  // the model has there holds its bytes. With `changed` (the model expected a change), the
+  // bucket's root too (where an account folder comes or goes); the folders in between are
+  // the periodic walk's (verifyAll).
+  async function verifyStoragePlaces(places, changed) {
+    const folders = new Map();
+    for (const [bucket, name] of places) {
+      if (objectNameError(name)) continue;
+      const parent = name.split('/').slice(0, -1).join('/');
+      for (const prefix of changed ? new Set(['', parent]) : [parent]) folders.set(`${bucket}\n${prefix}`, [bucket, prefix]);
+    }
+    for (const [bucket, prefix] of folders.values()) await verifyStorageFolder(bucket, prefix);
+    for (const [bucket, name] of places) {
+      const object = objectNameError(name) ? undefined : model.object(bucket, name);
+      if (object) await verifyBytes(bucket, name, object);
+    }
+  }
+
+  // A URL fetched without credentials: `served` says whether it may serve the object's
+  // current bytes (then they and the type must be the model's), else 404.
+  async function fetchExpect(what, url, bucket, name, served) {
+    const res = await fetch(url);
+    const body = Buffer.from(await res.arrayBuffer());
+    const object = served ? model.object(bucket, name) : undefined;
+    if (!object) {
+      if (res.status !== 404) diverge(`${what}: expected 404`, 404, { status: res.status, body: describeBytes(body) });
+      return false;
+    }
+    if (res.status !== 200 || !body.equals(object.bytes)) {
+      diverge(`${what}: expected the object's bytes`, describeBytes(object.bytes), { status: res.status, body: describeBytes(body) });
+    }
+    if (res.headers.get('content-type') !== object.type) diverge(`${what}: Content-Type`, object.type, res.headers.get('content-type'));
+    storageTally.served += 1;
+    return true;
+  }
+
+  // upload / upload with upsert / update: the INSERT check first (403), then an existing
+  // object is a 409 without upsert, or is replaced under UPDATE's policies.
+  async function opStorageUpload(c) {
+    const bucket = rnd.pick(BUCKETS);
+    const shape = rnd.weighted([[10, 'fresh'], [4, 'existing'], [3, 'crafted'], [1, 'invalid']]);
+    let sent;
+    if (shape === 'existing') sent = aimedObject(c, bucket, (n) => model.objectAllowed(c, 'update', bucket, n));
+    else if (shape === 'crafted') sent = craftedPath(c);
+    else if (shape === 'invalid') sent = invalidPath(c);
+    else sent = `${rnd.chance(0.5) ? writableFolder(c, bucket) : aimedFolder(c)}/${freshFile()}`;
+    const how = rnd.weighted([[6, 'upload'], [3, 'upsert'], [1, 'update']]);
+    const object = newObject(bucket, c.name);
+    const name = urlName(cleanPath(sent));
+    const invalid = objectNameError(name);
+    const exists = model.objects[bucket].has(name);
+    let status = null;
+    if (invalid) status = 400;
+    else if (!model.objectAllowed(c, 'insert', bucket, name)) status = 403;
+    else if (exists && how === 'upload') status = 409;
+    else if (exists && !model.objectAllowed(c, 'update', bucket, name)) status = 403;
+    const opts = { contentType: object.type, ...(how === 'upsert' ? { upsert: true } : {}) };
+    current.request = `storage.from(${bucket}).${how === 'update' ? 'update' : 'upload'}(${JSON.stringify(sent)}, <${describeBytes(object.bytes)}>, ${JSON.stringify(opts)})`
+      + (name !== sent ? ` — the server sees the name ${JSON.stringify(name)}` : '');
+    const files = c.client.storage.from(bucket);
+    const res = how === 'update' ? await files.update(sent, object.bytes, opts) : await files.upload(sent, object.bytes, opts);
+    const kind = `storage ${how === 'upload' ? 'upload' : 'upsert'} ${bucket}`;
+    expectStorage(res, status, kind);
+    if (status === null) {
+      if (res.data?.fullPath !== `${bucket}/${name}`) diverge(`${kind}: the stored object's key`, `${bucket}/${name}`, res.data);
+      model.objects[bucket].set(name, object);
+    }
+    storageWrite(kind, status === null, status);
+    await verifyStoragePlaces([[bucket, name]], status === null);
+  }
+
+  // download (or exists): the bytes of an object the caller may select, else 404.
+  async function opStorageDownload(c) {
+    const bucket = rnd.pick(BUCKETS);
+    const name = aimedObject(c, bucket, (n) => model.objectAllowed(c, 'select', bucket, n));
+    const object = model.canReadObject(c, bucket, name) ? model.object(bucket, name) : undefined;
+    const files = c.client.storage.from(bucket);
+    const kind = `storage download ${bucket}`;
+    if (rnd.chance(0.2)) {
+      current.request = `storage.from(${bucket}).exists(${JSON.stringify(name)})`;
+      const res = await files.exists(name);
+      if (res.data !== (object !== undefined)) diverge('exists()', object !== undefined, { data: res.data, error: errorOf(res) });
+    } else {
+      current.request = `storage.from(${bucket}).download(${JSON.stringify(name)})`;
+      const res = await files.download(name);
+      expectStorage(res, object ? null : 404, kind);
+      if (object) {
+        const got = Buffer.from(await res.data.arrayBuffer());
+        if (!got.equals(object.bytes)) diverge(`${kind}: bytes`, describeBytes(object.bytes), describeBytes(got));
+        if (res.data.type !== object.type) diverge(`${kind}: type`, object.type, res.data.type);
+        storageTally.downloaded += 1;
+      }
+    }
+    tally[object ? 'readsNonEmpty' : 'readsEmpty'] += 1;
+    count(kind, object !== undefined);
+  }
+
+  // list: the folders and objects right under a prefix, of the objects the caller may select.
+  async function opStorageList(c) {
+    const bucket = rnd.pick(BUCKETS);
+    const names = [...model.objects[bucket].keys()];
+    const deep = names.filter((n) => n.split('/').length > 2);
+    const folder = aimedFolder(c);
+    const shape = rnd.weighted([[3, 'root'], [6, 'account'], [2, 'subfolder'], [2, 'crafted']]);
+    let prefix = folder;
+    if (shape === 'root') prefix = rnd.pick(['', '', '/']);
+    else if (shape === 'subfolder' && deep.length > 0) prefix = rnd.pick(deep).split('/').slice(0, -1).join('/');
+    else if (shape === 'crafted') {
+      prefix = rnd.weighted([
+        [2, () => `${folder.slice(0, -1)}_`], // LIKE's '_' is a character here
+        [1, () => `${folder.slice(0, 8)}%`], // and so is '%'
+        [2, () => folder.toUpperCase()], // names are case-sensitive
+        [1, () => folder.slice(0, 8)], // the start of an id is no folder
+        [1, () => `${folder}/`], // the same folder
+        [1, () => `/${folder}`],
+        [1, () => (names.length > 0 ? rnd.pick(names) : folder)], // an object is no folder
+      ])();
+    }
+    const options = {};
+    if (rnd.chance(0.2)) options.sortBy = { column: 'name', order: rnd.pick(['asc', 'desc']) };
+    if (rnd.chance(0.2)) {
+      options.limit = 1 + rnd.int(4);
+      options.offset = rnd.int(3);
+    }
+    const visible = model.listing(c, bucket, listPrefix(prefix));
+    if (rnd.chance(0.15)) {
+      // The start of a name there (even one the caller may not see), in another case now and then.
+      const all = model.listing(SERVICE, bucket, listPrefix(prefix));
+      const start = all.length > 0 && rnd.chance(0.8) ? [...rnd.pick(all).name].slice(0, 1 + rnd.int(3)).join('') : 'zz';
+      options.search = rnd.chance(0.3) ? start.toUpperCase() : start;
+    }
+    let expected = visible.filter((e) => searchMatches(e.name, options.search ?? ''));
+    if (options.sortBy?.order === 'desc') expected = expected.reverse();
+    const offset = options.offset ?? 0;
+    expected = expected.slice(offset, offset + (options.limit ?? 100));
+    current.request = `storage.from(${bucket}).list(${JSON.stringify(prefix)}${Object.keys(options).length > 0 ? `, ${JSON.stringify(options)}` : ''})`;
+    const res = await c.client.storage.from(bucket).list(prefix, options);
+    const kind = `storage list ${bucket}`;
+    expectStorage(res, null, kind);
+    sameListing(kind, expected, res.data);
+    storageTally.listed += expected.length;
+    tally[expected.length > 0 ? 'readsNonEmpty' : 'readsEmpty'] += 1;
+    count(kind, expected.length > 0);
+  }
+
+  // remove: exactly the named objects the caller may delete (and select) go, and are answered.
+  async function opStorageRemove(c) {
+    const bucket = rnd.pick(BUCKETS);
+    const deletable = (n) => model.objectAllowed(c, 'delete', bucket, n) && model.objectAllowed(c, 'select', bucket, n);
+    const paths = Array.from({ length: rnd.weighted([[5, 1], [3, 2], [2, 4]]) }, () => rnd.weighted([
+      [8, () => aimedObject(c, bucket, deletable)],
+      [1, () => aimedFolder(c)], // a folder is no object
+      [1, () => `${ownId(c)}/../${aimedObject(c, bucket)}`], // names are not resolved
+    ])());
+    if (rnd.chance(0.15)) paths.push(paths[0]); // named twice, deleted once
+    const expected = [...new Set(paths)].filter((p) => model.objects[bucket].has(p) && deletable(p));
+    current.request = `storage.from(${bucket}).remove(${JSON.stringify(paths)})`;
+    const res = await c.client.storage.from(bucket).remove(paths);
+    const kind = `storage remove ${bucket}`;
+    expectStorage(res, null, kind);
+    sameKeys(`${kind}: the objects it answers as deleted`, expected, res.data.map((o) => o.name));
+    for (const o of res.data) if (o.bucket_id !== bucket) diverge(`${kind}: bucket of a deleted object`, bucket, o);
+    for (const p of expected) model.objects[bucket].delete(p);
+    storageWrite(kind, expected.length > 0, null);
+    await verifyStoragePlaces(paths.map((p) => [bucket, p]), expected.length > 0);
+  }
+
+  // move (SELECT and UPDATE's USING on the source, UPDATE's check on the moved row) and copy
+  // (SELECT on the source, INSERT's check on the copy): 400 for a bad name, 404 for a source
+  // the caller may not use, 403 for a destination they may not write, 409 when it is taken.
+  async function opStorageTransfer(c, how) {
+    const bucket = rnd.pick(BUCKETS);
+    const destination = rnd.chance(0.15) ? BUCKETS.find((b) => b !== bucket) : bucket;
+    const usable = (n) => model.objectAllowed(c, 'select', bucket, n) && (how === 'copy' || model.objectAllowed(c, 'update', bucket, n));
+    const from = aimedObject(c, bucket, usable);
+    const taken = [...model.objects[destination].keys()];
+    const to = rnd.weighted([
+      [4, () => `${writableFolder(c, destination)}/${freshFile()}`],
+      [4, () => `${aimedFolder(c)}/${freshFile()}`],
+      [2, () => (taken.length > 0 ? rnd.pick(taken) : from)],
+      [1, () => from],
+      [1, () => craftedPath(c)], // in a JSON body: '..' is not resolved but refused
+      [1, () => rnd.pick([`${ownId(c)}//${leafName()}`, `/${ownId(c)}/${leafName()}`, `${ownId(c)}/./${leafName()}`])],
+    ])();
+    let status = null;
+    if (objectNameError(from) || objectNameError(to)) status = 400;
+    else if (!model.objects[bucket].has(from) || !usable(from)) status = 404;
+    else if (!model.objectAllowed(c, how === 'move' ? 'update' : 'insert', destination, to)) status = 403;
+    else if (model.objects[destination].has(to)) status = 409;
+    const opts = destination !== bucket ? { destinationBucket: destination } : undefined;
+    current.request = `storage.from(${bucket}).${how}(${JSON.stringify(from)}, ${JSON.stringify(to)}${opts ? `, ${JSON.stringify(opts)}` : ''})`;
+    const res = await c.client.storage.from(bucket)[how](from, to, opts);
+    const kind = `storage ${how}${destination !== bucket ? ' across buckets' : ''}`;
+    expectStorage(res, status, kind);
+    if (status === null) {
+      const object = model.object(bucket, from);
+      if (how === 'copy' && res.data?.path !== `${destination}/${to}`) diverge(`${kind}: the copy's key`, `${destination}/${to}`, res.data);
+      if (how === 'move') model.objects[bucket].delete(from);
+      model.objects[destination].set(to, { ...object });
+    }
+    storageWrite(kind, status === null, status);
+    await verifyStoragePlaces([[bucket, from], [destination, to]], status === null);
+  }
+  const opStorageMove = (c) => opStorageTransfer(c, 'move');
+  const opStorageCopy = (c) => opStorageTransfer(c, 'copy');
+
+  // createSignedUrl(s): for objects the caller may select (else 404, or an error entry); the
+  // URL serves the bytes to anyone, now and later (opStorageUrl fetches old ones again).
+  function rememberSigned(bucket, name, url, by) {
+    const entry = { bucket, name, url, by };
+    if (signedUrls.length < 40) signedUrls.push(entry);
+    else signedUrls[rnd.int(signedUrls.length)] = entry;
+  }
+  async function opStorageSign(c) {
+    const bucket = rnd.pick(BUCKETS);
+    const readable = (n) => model.objectAllowed(c, 'select', bucket, n);
+    const files = c.client.storage.from(bucket);
+    const kind = `storage sign ${bucket}`;
+    if (rnd.chance(0.25)) {
+      const paths = Array.from({ length: 1 + rnd.int(3) }, () => aimedObject(c, bucket, readable));
+      current.request = `storage.from(${bucket}).createSignedUrls(${JSON.stringify(paths)}, 3600)`;
+      const res = await files.createSignedUrls(paths, 3600);
+      expectStorage(res, null, kind);
+      if (res.data.length !== paths.length) diverge(`${kind}: one entry per path`, paths.length, res.data);
+      let any = false;
+      paths.forEach((p, i) => {
+        const e = res.data[i];
+        const ok = model.canReadObject(c, bucket, p);
+        if (e.path !== p || (e.error === null) !== ok || (e.signedUrl !== null) !== ok) diverge(`${kind}: entry for ${p}`, { path: p, signed: ok }, e);
+        if (ok) rememberSigned(bucket, p, e.signedUrl, c.name);
+        any ||= ok;
+      });
+      return count(kind, any);
+    }
+    const name = aimedObject(c, bucket, readable);
+    const ok = model.canReadObject(c, bucket, name);
+    current.request = `storage.from(${bucket}).createSignedUrl(${JSON.stringify(name)}, 3600)`;
+    const res = await files.createSignedUrl(name, 3600);
+    expectStorage(res, ok ? null : 404, kind);
+    if (ok) {
+      rememberSigned(bucket, name, res.data.signedUrl, c.name);
+      if (rnd.chance(0.5)) await fetchExpect(`${kind}: the signed URL`, res.data.signedUrl, bucket, name, true);
+    }
+    count(kind, ok);
+  }
+
+  // Without credentials: an account_image object's public URL serves its bytes (a private
+  // bucket's, or a missing object's, is a 404); a signed URL made earlier serves whatever
+  // object has that name now, whoever signed it and whatever they may do since.
+  async function opStorageUrl(c) {
+    if (signedUrls.length > 0 && rnd.chance(0.4)) {
+      const s = rnd.pick(signedUrls);
+      current.request = `fetch(signed URL of ${s.bucket}/${s.name}, signed by ${s.by})`;
+      const served = await fetchExpect('signed URL fetched later', s.url, s.bucket, s.name, true);
+      return count('storage signed url later', served);
+    }
+    const bucket = rnd.pick(BUCKETS);
+    const name = aimedObject(c, bucket);
+    const url = c.client.storage.from(bucket).getPublicUrl(name).data.publicUrl;
+    current.request = `fetch(storage.from(${bucket}).getPublicUrl(${JSON.stringify(name)}))`;
+    const served = await fetchExpect('public URL', url, bucket, name, PUBLIC_BUCKETS.has(bucket));
+    count(`storage public url ${bucket}`, served);
+  }
+
+  const STORAGE_OPS = [
+    [4, 'storage upload', opStorageUpload],
+    [3, 'storage download', opStorageDownload],
+    [3, 'storage list', opStorageList],
+    [2, 'storage remove', opStorageRemove],
+    [2, 'storage move', opStorageMove],
+    [2, 'storage copy', opStorageCopy],
+    [2, 'storage sign', opStorageSign],
+    [2, 'storage url', opStorageUrl],
+  ];
+  // service_role passes every policy: it writes where no user may (a personal account's
+  // team_files folder, a name without a folder), and reads and removes everything.
+  async function opServiceStorage(c) {
+    const [, , run] = rnd.weighted(STORAGE_OPS.map((entry) => [entry[0], entry]));
+    await run(c);
+  }
+
   const USER_OPS = [
     [34, 'read', opRead],
     [5, 'read billing embed', opReadBillingEmbed],
@@ -1234,6 +1703,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     [6, 'write billing', opWriteBilling],
     [6, 'rpc read', opRpcRead],
     [5, 'rpc member', opRpcMember],
+    ...STORAGE_OPS,
   ];
 
   it('the world built through service_role matches the model', async () => {
@@ -1242,6 +1712,7 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     assert.ok(model.rows('accounts_memberships').length > 4, `[${REPLAY}] the world has memberships`);
     assert.ok(model.rows('notifications').some((n) => n.expires_at === 'past'), `[${REPLAY}] some notifications expired`);
     for (const t of BILLING_TABLES) assert.ok(model.rows(t).length > 0, `[${REPLAY}] the world has ${t}`);
+    for (const b of BUCKETS) assert.ok(model.objects[b].size > 0, `[${REPLAY}] the world has objects in ${b}`);
     assert.ok(model.rows('subscription_items').some((i) => i.type === 'per_seat' && model.t.subscriptions.get(i.subscription_id).active
       && !model.t.accounts.get(i.account_id).is_personal_account), `[${REPLAY}] a team has seats`);
   });
@@ -1250,11 +1721,12 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
     const started = Date.now();
     const kindsRun = {};
     for (let i = 1; i <= OPS; i += 1) {
-      const c = rnd.weighted([[5, callers[0]], [12, callers[1]], ...userCallers().map((u) => [83 / userCallers().length, u])]);
+      const c = rnd.weighted([[5, callers[0]], [14, callers[1]], ...userCallers().map((u) => [81 / userCallers().length, u])]);
       current = { index: i, caller: c.name, request: '(building)' };
       if (c.kind === 'service') {
-        if (rnd.chance(0.4)) await opRead(c);
-        else await opServiceChurn(c);
+        // Reads and churn as often as without storage (12 parts in 100), storage besides.
+        const run = rnd.weighted([[4.8, opRead], [7.2, opServiceChurn], [2, opServiceStorage]]);
+        await run(c);
       } else {
         const [, kind, run] = rnd.weighted(USER_OPS.map((entry) => [entry[0], entry]));
         kindsRun[kind] = (kindsRun[kind] ?? 0) + 1;
@@ -1262,14 +1734,17 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
       }
       if (i % 250 === 0) await verifyAll();
     }
-    current = { index: OPS, caller: 'service_role', request: 'final check of every table' };
-    await verifyAll();
+    current = { index: OPS, caller: 'service_role', request: 'final check of every table, storage folder and object' };
+    await verifyAll({ bytes: true });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
     console.log(`rest_isolation summary: seed=${SEED} ops=${OPS} in ${seconds} s (replay with ${REPLAY})`);
     console.log(`  reads: ${tally.readsNonEmpty} non-empty, ${tally.readsEmpty} empty, ${tally.rowsRead} rows compared`);
     console.log(`  read shapes: ${Object.entries(readShapes).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     console.log(`  writes: ${tally.writesAllowed} allowed, ${tally.writesRefused} refused (${tally.errors} with an error)`);
+    console.log(`  storage: ${BUCKETS.map((b) => `${b} ${model.objects[b].size} objects`).join(', ')} at the end; ${storageTally.listed} entries listed, `
+      + `${storageTally.downloaded} downloads and ${storageTally.served} URL fetches compared byte for byte; `
+      + `statuses ${Object.entries(storageTally.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
     const width = Math.max(...Object.keys(stats).map((k) => k.length));
     for (const [kind, s] of Object.entries(stats).sort(([a], [b]) => a.localeCompare(b))) {
       console.log(`  ${kind.padEnd(width)}  ${String(s.ops).padStart(5)} ops  ${String(s.allowed).padStart(5)} allowed  ${String(s.refused).padStart(5)} refused`);
@@ -1286,6 +1761,17 @@ describe(`tenant isolation through /rest/v1 (seed ${SEED}, ${OPS} ops)`, () => {
         'rpc get_account_members', 'rpc get_account_invitations', 'rpc remove_member', 'rpc update_member_role']) {
         assert.ok(stats[kind]?.allowed > 0, `[${REPLAY}] "${kind}" was never allowed`);
         assert.ok(stats[kind]?.refused > 0, `[${REPLAY}] "${kind}" was never refused`);
+      }
+    }
+    // Storage: each kind of operation both succeeded (or saw objects) and was refused (or saw
+    // none), per bucket where there are enough of them.
+    if (OPS >= 2000) {
+      const sum = (prefix, side) => Object.entries(stats).filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v[side], 0);
+      const kinds = ['storage move', 'storage copy', 'storage remove', 'storage upsert', 'storage public url', 'storage sign'];
+      for (const b of BUCKETS) kinds.push(`storage upload ${b}`, `storage download ${b}`, `storage list ${b}`);
+      for (const kind of kinds) {
+        assert.ok(sum(kind, 'allowed') > 0, `[${REPLAY}] "${kind}" never succeeded`);
+        assert.ok(sum(kind, 'refused') > 0, `[${REPLAY}] "${kind}" was never refused`);
       }
     }
     // Per billing table (a sixth of the billing ops each): reads saw rows, writes were tried.

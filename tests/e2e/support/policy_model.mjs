@@ -1,9 +1,11 @@
 // tests/e2e/support/policy_model.mjs
 //
 // A plain JavaScript model of migrations/sqlite/0010_policies.sql (and the triggers it
-// relies on), for the tenant-isolation property test (rest_isolation.test.mjs): the tables
-// it covers, how it keys and compares their rows, and who may read and change what. It never
-// asks the server what is allowed.
+// relies on) and of the policies on storage.objects (0016_storage.sql's account_image, an
+// app migration's team_files), for the tenant-isolation property test
+// (rest_isolation.test.mjs): the tables it covers, how it keys and compares their rows, the
+// objects in both buckets, and who may read and change what. It never asks the server what
+// is allowed.
 
 // ---- the world's constants --------------------------------------------------------------
 
@@ -75,6 +77,7 @@ export class Model {
   constructor() {
     this.t = Object.fromEntries(Object.keys(SPEC).map((name) => [name, new Map()]));
     this.ever = Object.fromEntries(Object.keys(SPEC).map((name) => [name, []]));
+    this.objects = Object.fromEntries(BUCKETS.map((b) => [b, new Map()]));
   }
   rows(table) { return [...this.t[table].values()]; }
   put(table, row) {
@@ -198,6 +201,44 @@ export class Model {
     }
     return false;
   }
+
+  // ---- storage.objects (the objects: bucket → name → { bytes, type }) ----
+
+  // Policies on storage.objects for `command` (select, insert, update, delete) on bucket/name.
+  // Both buckets give UPDATE's USING and WITH CHECK the same predicate, so 'update' is both.
+  objectAllowed(c, command, bucket, name) {
+    if (c.kind === 'service') return true;
+    if (c.kind === 'anon') return false; // no policy is TO anon
+    const folder = firstFolder(name);
+    if (bucket === 'account_image') {
+      if (command === 'select') return true;
+      return folder !== null && (folder === c.uid || this.hasPermission(c.uid, folder, 'settings.manage'));
+    }
+    if (bucket === 'team_files') return folder !== null && this.hasRole(c.uid, folder);
+    return false;
+  }
+  object(bucket, name) { return this.objects[bucket].get(name); }
+  canReadObject(c, bucket, name) {
+    return this.objects[bucket].has(name) && this.objectAllowed(c, 'select', bucket, name);
+  }
+  // What list(prefix) shows `c` (the prefix as listPrefix gives it): the folders and objects
+  // directly under it, of the objects the caller may select, by name; folders are entries of
+  // their own. { name, folder, object }.
+  listing(c, bucket, prefix) {
+    const entries = new Map();
+    for (const [name, object] of this.objects[bucket]) {
+      if (!name.startsWith(prefix) || !this.objectAllowed(c, 'select', bucket, name)) continue;
+      const rest = name.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      if (slash === -1) entries.set(`o:${rest}`, { name: rest, folder: false, object });
+      else entries.set(`f:${rest.slice(0, slash)}`, { name: rest.slice(0, slash), folder: true });
+    }
+    const out = [...entries.values()].sort((a, b) => byteCompare(a.name, b.name));
+    for (let i = 1; i < out.length; i += 1) {
+      if (out[i].name === out[i - 1].name) throw new Error(`the test made a folder and an object both named ${out[i].name}: their order is not defined`);
+    }
+    return out;
+  }
 }
 
 // ---- filters ------------------------------------------------------------------------------
@@ -227,4 +268,77 @@ export function showFilter(filter) {
     if (f.op === 'or') return `.or(${f.vals.map((v) => `${f.col}.eq.${v}`).join(',')})`;
     return `.in(${f.col}, ${JSON.stringify(f.vals)})`;
   }).join('');
+}
+
+// ---- storage: the policies on storage.objects ------------------------------------------------
+//
+// Two buckets: the core `account_image` (migrations/sqlite/0016_storage.sql: public; any
+// signed-in user reads every object; writes only under the caller's own user id or a team
+// where they hold settings.manage) and an app migration's private `team_files` (the seed's
+// pattern, as in storage.test.mjs: the first folder's members read and write). The first
+// folder of a name is (storage.foldername(name))[1]: NULL for a name without a folder.
+
+export const BUCKETS = ['account_image', 'team_files'];
+export const PUBLIC_BUCKETS = new Set(['account_image']);
+export const TEAM_FILES_MIGRATION = `
+-- The seed's storage pattern: each object's first folder is the account that owns it.
+INSERT INTO storage.buckets (id, name, public) VALUES ('team_files', 'team_files', false);
+CREATE POLICY team_files_read ON storage.objects FOR SELECT TO authenticated
+  USING (bucket_id = 'team_files' AND public.has_role_on_account((storage.foldername(name))[1]::uuid));
+CREATE POLICY team_files_insert ON storage.objects FOR INSERT TO authenticated
+  WITH CHECK (bucket_id = 'team_files' AND public.has_role_on_account((storage.foldername(name))[1]::uuid));
+CREATE POLICY team_files_update ON storage.objects FOR UPDATE TO authenticated
+  USING (bucket_id = 'team_files' AND public.has_role_on_account((storage.foldername(name))[1]::uuid))
+  WITH CHECK (bucket_id = 'team_files' AND public.has_role_on_account((storage.foldername(name))[1]::uuid));
+CREATE POLICY team_files_delete ON storage.objects FOR DELETE TO authenticated
+  USING (bucket_id = 'team_files' AND public.has_role_on_account((storage.foldername(name))[1]::uuid));
+`;
+
+export const firstFolder = (name) => {
+  const parts = name.split('/');
+  return parts.length > 1 ? parts[0] : null;
+};
+
+// Why the server refuses a name (400 InvalidKey), or null (docs/storage.md, "Names are data").
+export function objectNameError(name) {
+  if (name.length === 0) return 'empty';
+  if (Buffer.byteLength(name) > 1024) return 'longer than 1024 bytes';
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a control character';
+  if (name.startsWith('/')) return "a leading '/'";
+  for (const segment of name.split('/')) {
+    if (segment === '') return 'an empty folder';
+    if (segment === '.' || segment === '..') return "a '.' or '..' segment";
+  }
+  return null;
+}
+
+// Names compare bytewise on the server (text in COLLATE "C", std::string in the listing).
+export const byteCompare = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+// supabase-js's upload() and update() clean the path first (_removeEmptyFolders).
+export const cleanPath = (path) => path.replace(/^\/|\/$/g, '').replace(/\/+/g, '/');
+
+// The name the server sees for a path that travels in the URL (upload, download, sign,
+// public and signed URLs): fetch resolves '.' and '..' segments and percent-encodes what it
+// must; the server decodes percent escapes ('+' stays '+').
+export function urlName(path) {
+  const p = new URL(`http://host/bucket/${path}`).pathname;
+  if (!p.startsWith('/bucket/')) throw new Error(`the test made a path that leaves its bucket: ${path}`);
+  return decodeURIComponent(p.slice('/bucket/'.length));
+}
+
+// list()'s prefix as the server takes it: no leading '/', and a folder ends with '/'.
+export function listPrefix(prefix) {
+  let p = prefix.replace(/^\/+/, '');
+  if (p !== '' && !p.endsWith('/')) p += '/';
+  return p;
+}
+
+// list()'s search: the entry's name starts with it, ASCII letters in any case.
+export function searchMatches(name, search) {
+  if (search === '') return true;
+  const lower = (b) => Buffer.from(b.map((x) => (x >= 0x41 && x <= 0x5a ? x + 32 : x)));
+  const n = Buffer.from(name);
+  const s = Buffer.from(search);
+  return n.length >= s.length && lower(n.subarray(0, s.length)).equals(lower(s));
 }
