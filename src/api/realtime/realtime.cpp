@@ -160,6 +160,21 @@ std::string SystemMessage(std::string_view status, std::string_view message, con
   return b.GetString();
 }
 
+// The record's primary-key columns only: what Supabase sends as the old record under RLS.
+void WriteKey(JsonWriter& w, const rest::Relation& relation, const rapidjson::Value& record) {
+  w.StartObject();
+  for (const std::string& key : relation.primary_key) {
+    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+    const auto it = record.FindMember(key.c_str());
+    if (it == record.MemberEnd()) {
+      w.Null();
+    } else {
+      it->value.Accept(w);
+    }
+  }
+  w.EndObject();
+}
+
 std::string StringAt(const rapidjson::Value& v, const char* key) {
   if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString()) return "";
   return std::string(v[key].GetString(), v[key].GetStringLength());
@@ -540,33 +555,13 @@ void RealtimeService::DeliverNewChanges() {
       if (c.op == "DELETE") {
         // Only the primary key, as Supabase sends for tables under row-level security.
         w.Key("old_record");
-        w.StartObject();
-        for (const std::string& key : relation->primary_key) {
-          w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
-          const auto it = record.FindMember(key.c_str());
-          if (it == record.MemberEnd()) {
-            w.Null();
-          } else {
-            it->value.Accept(w);
-          }
-        }
-        w.EndObject();
+        WriteKey(w, *relation, record);
       } else {
         w.Key("record");
         w.RawValue(records[i]->c_str(), records[i]->size(), rapidjson::kObjectType);
         if (c.op == "UPDATE") {
           w.Key("old_record");
-          w.StartObject();
-          for (const std::string& key : relation->primary_key) {
-            w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
-            const auto it = record.FindMember(key.c_str());
-            if (it == record.MemberEnd()) {
-              w.Null();
-            } else {
-              it->value.Accept(w);
-            }
-          }
-          w.EndObject();
+          WriteKey(w, *relation, record);
         }
       }
       w.Key("errors");

@@ -198,6 +198,16 @@ http::Response Serve(const StorageContext& context, const http::Request& request
   return response;
 }
 
+// The object as the server sees it (public buckets, signed URLs: the check came before).
+http::Response ServeAsServer(const StorageContext& context, const http::Request& request, store::Transaction& txn,
+                             const Target& t) {
+  policy::Identity server;
+  auto stored = Visible(context, txn, server, t, true);
+  if (!stored) return FromError(stored.error());
+  if (!*stored) return NotFound();
+  return Serve(context, request, t, **stored);
+}
+
 // GET /object/{bucket}/{path*} and /object/authenticated/…: as the caller, under SELECT.
 http::Response Download(const StorageContext& context, http::Request& request) {
   auto target = TargetOf(request);
@@ -223,11 +233,7 @@ http::Response DownloadPublic(const StorageContext& context, http::Request& requ
   auto bucket = FindBucket(**txn, t.bucket);
   if (!bucket) return FromError(bucket.error());
   if (!*bucket || !(*bucket)->is_public) return BucketNotFound();
-  policy::Identity server;
-  auto stored = Visible(context, **txn, server, t, true);
-  if (!stored) return FromError(stored.error());
-  if (!*stored) return NotFound();
-  return Serve(context, request, t, **stored);
+  return ServeAsServer(context, request, **txn, t);
 }
 
 // GET /object/sign/{bucket}/{path*}?token=: the token stands in for the caller.
@@ -239,11 +245,7 @@ http::Response DownloadSigned(const StorageContext& context, http::Request& requ
   if (!claims) return StorageError(400, "InvalidJWT", claims.error().message);
   auto txn = context.rest->store->Begin(store::Access::kRead);
   if (!txn) return FromError(txn.error());
-  policy::Identity server;
-  auto stored = Visible(context, **txn, server, t, true);
-  if (!stored) return FromError(stored.error());
-  if (!*stored) return NotFound();
-  return Serve(context, request, t, **stored);
+  return ServeAsServer(context, request, **txn, t);
 }
 
 // GET /object/info/{bucket}/{path*}
