@@ -419,7 +419,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadHeader();
   void OnHeader(beast::error_code ec);
   void ContinueThen(bool body_done, void (Session::*next)());
-  void StartStreamedBody(const Preflight& preflight, Request head);
+  void StartStreamedBody(const Preflight& preflight);
   void ReadStreamedBody();
   void OnStreamedBody(beast::error_code ec);
   void ReadBody();
@@ -445,9 +445,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
   int status_ = 0;  // of the response being written, for the access log
-  // A streamed upload: its parser, the request's head, the file and the limit's answer.
+  // The request being read, as handlers see it (set once its header is in).
+  std::optional<Request> head_;
+  // A streamed upload: its parser, the file and the limit's answer.
   std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
-  Request streamed_request_;
   std::string body_file_;
   Response too_large_;
   // A streamed download.
@@ -503,10 +504,12 @@ void Session::ReadHeader() {
 void Session::OnHeader(beast::error_code ec) {
   if (phase_ == Phase::kClosed) return;
   if (ec) return OnReadError(ec);
-  // A route that streams its body decides before the body is read.
-  if (std::optional<Request> head = RequestOf(parser_->get(), remote_address_)) {
-    const Router::Match match = context_.router.Find(*head);
-    if (match.handler != nullptr && match.preflight != nullptr) return StartStreamedBody(*match.preflight, std::move(*head));
+  // The request's head, built once for the routing below and for the handler; a route
+  // that streams its body decides before the body is read.
+  head_ = RequestOf(parser_->get(), remote_address_);
+  if (head_) {
+    const Router::Match match = context_.router.Find(*head_);
+    if (match.handler != nullptr && match.preflight != nullptr) return StartStreamedBody(*match.preflight);
   }
   // Every other body is read into memory, up to the server's limit.
   const auto limit = static_cast<std::uint64_t>(options().body_limit);
@@ -530,11 +533,11 @@ void Session::ContinueThen(bool body_done, void (Session::*next)()) {
   ((*this).*next)();
 }
 
-void Session::StartStreamedBody(const Preflight& preflight, Request head) {
+void Session::StartStreamedBody(const Preflight& preflight) {
   NoteRequest();
   std::variant<Response, StreamedBody> plan;
   try {
-    plan = preflight(head);
+    plan = preflight(*head_);
   } catch (const std::exception& e) {
     spdlog::error("preflight for {} {} threw: {}", exchange_.method, exchange_.log_path, e.what());
     plan = Response::Error(500, "internal_error", "The server failed to handle this request");
@@ -564,7 +567,6 @@ void Session::StartStreamedBody(const Preflight& preflight, Request head) {
   }
   body_file_ = body.path;
   too_large_ = std::move(body.too_large);
-  streamed_request_ = std::move(head);
   ContinueThen(file_parser_->is_done(), &Session::ReadStreamedBody);
 }
 
@@ -593,7 +595,7 @@ void Session::OnStreamedBody(beast::error_code ec) {
   phase_ = Phase::kHandling;
   stream_.expires_never();
   close_after_write_ = !keep_alive;
-  Request request = std::move(streamed_request_);
+  Request request = std::move(*head_);
   request.body_file = body_file_;
   struct stat st {};
   request.body_size = ::stat(body_file_.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
@@ -658,7 +660,7 @@ void Session::HandleRequest() {
   NoteRequest();
   bhttp::request<bhttp::string_body> message = parser_->release();
   close_after_write_ = !message.keep_alive();
-  std::optional<Request> request = RequestOf(message, remote_address_);
+  std::optional<Request> request = std::move(head_);
   if (!request) {
     return Send(Response::Error(400, "bad_request", "Malformed percent-escape in the request path"));
   }
