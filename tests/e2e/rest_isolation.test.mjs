@@ -7,7 +7,9 @@
 // has_role_on_account pattern). The first divergence fails with the seed and the
 // operation, so the run can be replayed:
 //
-//   ISOLATION_SEED=<seed> ISOLATION_OPS=<n> node --test rest_isolation.test.mjs
+//   ISOLATION_SEED=<seed|random> ISOLATION_OPS=<n> node --test rest_isolation.test.mjs
+//
+// Without ISOLATION_SEED it runs seed 42 (repeatable CI); `random` draws a fresh one.
 //
 // The model never reads the server to decide what is allowed: it keeps its own copy of
 // every row (and every stored object's bytes), applies each change it expects to succeed,
@@ -57,7 +59,10 @@ import {
 
 function readSeed() {
   const raw = process.env.ISOLATION_SEED;
-  if (raw === undefined || raw === '') return randomInt(0, 2 ** 32);
+  // The suite runs a fixed seed, so CI is repeatable: the coverage checks below ("was never
+  // allowed") are probabilistic, and a rare seed misses one. ISOLATION_SEED=random explores.
+  if (raw === undefined || raw === '') return 42;
+  if (raw === 'random') return randomInt(0, 2 ** 32);
   const seed = Number(raw);
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
     throw new Error(`ISOLATION_SEED must be an integer in [0, 2^32), got ${JSON.stringify(raw)}`);
