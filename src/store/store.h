@@ -75,8 +75,11 @@ struct ScalarFunction {
 };
 
 enum class Access {
-  kRead,   // a consistent snapshot; writes fail
-  kWrite,  // serialised with other writers; acknowledged only once durable
+  kRead,    // a consistent snapshot; writes fail
+  kWrite,   // serialised with other writers; acknowledged only once durable
+  kSchema,  // a write with the connecting role's own rights, for migrations (DDL): on
+            // PostgreSQL the owner of the schema rather than a request's role; on SQLite
+            // the same as kWrite
 };
 
 // One database transaction. Destroying it without Commit() rolls it back (RAII).

@@ -10,8 +10,9 @@
 
 namespace tb::migrate {
 
-// Generated from migrations/sqlite/ at build time.
+// Generated from migrations/sqlite/ and migrations/postgres/ at build time.
 std::vector<std::pair<std::string_view, std::string_view>> EmbeddedMigrationFiles();
+std::vector<std::pair<std::string_view, std::string_view>> EmbeddedPostgresMigrationFiles();
 
 namespace {
 
@@ -52,12 +53,13 @@ Result<Migration> MakeMigration(std::string_view file_name, std::string sql) {
 }
 
 Result<std::vector<Migration>> CoreMigrations(std::string_view dialect) {
-  if (dialect != "sqlite") {
+  if (dialect != "sqlite" && dialect != "postgres") {
     return Error::Make(ErrorCode::kInvalidArgument,
                        "no core migrations for dialect " + std::string(dialect));
   }
   std::vector<Migration> list;
-  for (const auto& [name, text] : EmbeddedMigrationFiles()) {
+  for (const auto& [name, text] :
+       dialect == "sqlite" ? EmbeddedMigrationFiles() : EmbeddedPostgresMigrationFiles()) {
     auto m = MakeMigration(name, std::string(text));
     if (!m) return std::move(m).error();
     list.push_back(std::move(*m));

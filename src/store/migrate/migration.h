@@ -25,7 +25,7 @@ struct Migration {
 // name is not NNNN_name.sql with a positive number.
 Result<Migration> MakeMigration(std::string_view file_name, std::string sql);
 
-// The core migrations for `dialect` ("sqlite"), sorted by version.
+// The core migrations for `dialect` ("sqlite" or "postgres"), sorted by version.
 // Fails when two files share a version (a build mistake, caught by a test).
 Result<std::vector<Migration>> CoreMigrations(std::string_view dialect);
 

@@ -7,7 +7,7 @@
 namespace tb::migrate {
 
 Result<std::vector<Migrator::Applied>> Migrator::ReadApplied() {
-  auto txn = store_.Begin(store::Access::kWrite);
+  auto txn = store_.Begin(store::Access::kSchema);
   if (!txn) return std::move(txn).error();
   const std::string& table = options_.history_table;
   auto created = (*txn)->Execute("CREATE TABLE IF NOT EXISTS " + table +
@@ -62,7 +62,7 @@ Result<int> Migrator::Apply() {
                          options_.label + " " + m.file_name + " is older than the applied version " +
                              std::to_string(current) + " but was never applied; renumber it");
     }
-    auto txn = store_.Begin(store::Access::kWrite);
+    auto txn = store_.Begin(store::Access::kSchema);
     if (!txn) return std::move(txn).error();
     store::Transaction& step = **txn;
     const StatementHook& hook = options_.hook;

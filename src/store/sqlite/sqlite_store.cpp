@@ -87,6 +87,7 @@ std::shared_ptr<const SchemaInfo> SqliteStore::schema() const {
 
 Result<std::unique_ptr<Transaction>> SqliteStore::Begin(Access access, const RequestContext& request) {
   SqliteConnection* conn = nullptr;
+  if (access == Access::kSchema) access = Access::kWrite;  // no roles to switch on SQLite
   if (access == Access::kWrite) {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, options_.busy_timeout, [&] { return closed_ || !writer_busy_; })) {

@@ -1,0 +1,317 @@
+#include "store/postgres/pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace tb::store::postgres {
+
+namespace {
+
+// Built-in type OIDs (pg_type.dat); stable across PostgreSQL versions.
+constexpr unsigned kBoolOid = 16;
+constexpr unsigned kByteaOid = 17;
+constexpr unsigned kInt8Oid = 20;
+constexpr unsigned kInt2Oid = 21;
+constexpr unsigned kInt4Oid = 23;
+constexpr unsigned kOidOid = 26;
+constexpr unsigned kJsonOid = 114;
+constexpr unsigned kFloat4Oid = 700;
+constexpr unsigned kFloat8Oid = 701;
+constexpr unsigned kDateOid = 1082;
+constexpr unsigned kTimestampOid = 1114;
+constexpr unsigned kTimestamptzOid = 1184;
+constexpr unsigned kNumericOid = 1700;
+constexpr unsigned kUuidOid = 2950;
+constexpr unsigned kJsonbOid = 3802;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+std::string Field(const PGresult* r, int field) {
+  const char* v = PQresultErrorField(r, field);
+  return v ? v : "";
+}
+
+ErrorCode CodeFor(std::string_view state) {
+  if (state == "42501") return ErrorCode::kPermissionDenied;
+  if (state.starts_with("23")) return ErrorCode::kConstraint;
+  if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
+    return ErrorCode::kBusy;  // serialization failure, deadlock, lock timeout, cancelled
+  }
+  if (state.starts_with("08") || state.starts_with("53") || state.starts_with("57P")) {
+    return ErrorCode::kUnavailable;  // connection lost, out of resources, shutting down
+  }
+  if (state == "25006") return ErrorCode::kFailedPrecondition;  // write in a read-only txn
+  if (state.starts_with("XX") || state.starts_with("58")) return ErrorCode::kInternal;
+  return ErrorCode::kInvalidArgument;  // 22 data, 42 syntax/undefined, P0 raised, …
+}
+
+int LineOf(std::string_view sql, size_t position_1based) {
+  const size_t end = std::min(sql.size(), position_1based > 0 ? position_1based - 1 : 0);
+  return 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<long>(end), '\n'));
+}
+
+Error ErrorFromResult(const PGresult* r, pg_conn* conn, std::string_view sql, bool script) {
+  Error e;
+  e.sqlstate = Field(r, PG_DIAG_SQLSTATE);
+  e.message = Field(r, PG_DIAG_MESSAGE_PRIMARY);
+  if (e.sqlstate.empty()) {  // libpq's own failure: the connection is gone
+    e.sqlstate = "08006";
+    e.message = "the database connection was lost";
+  }
+  e.code = CodeFor(e.sqlstate);
+  e.public_details = Field(r, PG_DIAG_MESSAGE_DETAIL);
+  e.hint = Field(r, PG_DIAG_MESSAGE_HINT);
+  // RAISE in a trigger function: the context names the trigger's function.
+  const std::string context = Field(r, PG_DIAG_CONTEXT);
+  e.raised_by_trigger = e.sqlstate != "23505" && context.find("PL/pgSQL function") != std::string::npos;
+  e.detail = "postgres: ";
+  e.detail += r ? PQresultErrorMessage(r) : PQerrorMessage(conn);
+  if (script) {
+    const std::string position = Field(r, PG_DIAG_STATEMENT_POSITION);
+    if (!position.empty()) {
+      e.message += " (at line " + std::to_string(LineOf(sql, std::stoul(position))) + ")";
+    }
+  } else if (!sql.empty()) {
+    e.detail += " in: ";
+    e.detail += sql.substr(0, 300);
+  }
+  return e;
+}
+
+// The parameters of one statement in libpq's arrays; the strings live as long as this.
+class Params {
+ public:
+  explicit Params(std::span<const Value> values) {
+    const size_t n = values.size();
+    text_.resize(n);
+    types_.resize(n);
+    pointers_.resize(n);
+    lengths_.resize(n);
+    formats_.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const Value& v = values[i];
+      switch (v.kind()) {
+        case Value::Kind::kNull: break;
+        case Value::Kind::kBool: text_[i] = v.as_bool() ? "true" : "false"; types_[i] = kBoolOid; break;
+        case Value::Kind::kInt: text_[i] = std::to_string(v.as_int()); types_[i] = kInt8Oid; break;
+        case Value::Kind::kReal: {
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "%.17g", v.as_real());
+          text_[i] = buf;
+          types_[i] = kFloat8Oid;
+          break;
+        }
+        case Value::Kind::kText: break;  // type unknown: PostgreSQL infers it from context
+        case Value::Kind::kBlob: types_[i] = kByteaOid; formats_[i] = 1; break;
+      }
+      if (v.is_null()) {
+        pointers_[i] = nullptr;
+      } else if (v.kind() == Value::Kind::kText || v.kind() == Value::Kind::kBlob) {
+        pointers_[i] = v.as_text().data();
+        lengths_[i] = static_cast<int>(v.as_text().size());
+      } else {
+        pointers_[i] = text_[i].c_str();
+      }
+    }
+  }
+  int size() const { return static_cast<int>(pointers_.size()); }
+  const unsigned* types() const { return types_.data(); }
+  const char* const* values() const { return pointers_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  std::vector<std::string> text_;
+  std::vector<unsigned> types_;
+  std::vector<const char*> pointers_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+ColumnType TypeOf(unsigned oid, const TypeNames& names, std::string& declared) {
+  switch (oid) {
+    case kBoolOid: declared = "boolean"; return ColumnType::kBool;
+    case kInt2Oid: declared = "smallint"; return ColumnType::kInteger;
+    case kInt4Oid: declared = "integer"; return ColumnType::kInteger;
+    case kInt8Oid: declared = "bigint"; return ColumnType::kInteger;
+    case kOidOid: declared = "oid"; return ColumnType::kInteger;
+    case kFloat4Oid: declared = "real"; return ColumnType::kNumeric;
+    case kFloat8Oid: declared = "double precision"; return ColumnType::kNumeric;
+    case kNumericOid: declared = "numeric"; return ColumnType::kNumeric;
+    case kUuidOid: declared = "uuid"; return ColumnType::kUuid;
+    case kTimestamptzOid: declared = "timestamptz"; return ColumnType::kTimestamptz;
+    case kTimestampOid: declared = "timestamp"; return ColumnType::kTimestamptz;
+    case kDateOid: declared = "date"; return ColumnType::kDate;
+    case kJsonOid: declared = "json"; return ColumnType::kJson;
+    case kJsonbOid: declared = "jsonb"; return ColumnType::kJson;
+    case kByteaOid: declared = "bytea"; return ColumnType::kBytea;
+    default: break;
+  }
+  if (auto it = names.enums.find(oid); it != names.enums.end()) {
+    declared = it->second;
+    return ColumnType::kEnum;
+  }
+  declared = "text";
+  return ColumnType::kText;
+}
+
+Value ValueOf(const char* text, int length, unsigned oid) {
+  const std::string_view s(text, static_cast<size_t>(length));
+  switch (oid) {
+    case kBoolOid: return Value::Bool(s == "t");
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+    case kOidOid: {
+      int64_t i = 0;
+      std::from_chars(s.data(), s.data() + s.size(), i);
+      return Value::Int(i);
+    }
+    case kNumericOid: {
+      // Whole numbers that fit stay exact; others become doubles, as SQLite's REAL.
+      int64_t i = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+      if (ec == std::errc() && end == s.data() + s.size()) return Value::Int(i);
+      return Value::Real(std::strtod(std::string(s).c_str(), nullptr));
+    }
+    case kFloat4Oid:
+    case kFloat8Oid: return Value::Real(std::strtod(std::string(s).c_str(), nullptr));
+    case kTimestamptzOid:
+    case kTimestampOid: {
+      if (auto t = ParseTimestamp(s)) return Value::Text(FormatTimestamp(*t));
+      return Value::Text(std::string(s));  // infinity, years beyond 9999
+    }
+    case kByteaOid: {
+      size_t n = 0;
+      unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &n);
+      if (raw == nullptr) return Value::Blob({});
+      std::string bytes(reinterpret_cast<char*>(raw), n);
+      PQfreemem(raw);
+      return Value::Blob(std::move(bytes));
+    }
+    default: return Value::Text(std::string(s));
+  }
+}
+
+}  // namespace
+
+std::string RedactConnectionString(std::string_view url) {
+  std::string out(url);
+  // postgres://user:password@host → postgres://user:***@host
+  if (const size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const size_t at = out.find('@', scheme + 3);
+    const size_t colon = out.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at) {
+      out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=secret (key=value form or query parameter)
+  for (size_t at = out.find("password="); at != std::string::npos; at = out.find("password=", at + 1)) {
+    const size_t start = at + 9;
+    size_t end = out.find_first_of(" &", start);
+    if (end == std::string::npos) end = out.size();
+    out.replace(start, end - start, "***");
+  }
+  return out;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
+  pg_conn* conn = PQconnectdb(url.c_str());
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    std::string why = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    if (conn) PQfinish(conn);
+    Error e = Error::Make(ErrorCode::kUnavailable,
+                          "cannot connect to PostgreSQL at " + RedactConnectionString(url), why);
+    e.sqlstate = "08001";
+    return e;
+  }
+  auto self = std::unique_ptr<PgConnection>(new PgConnection(conn));
+  if (PQserverVersion(conn) < 130000) {
+    return Error::Make(ErrorCode::kFailedPrecondition,
+                       "PostgreSQL 13 or newer is required (the server is " +
+                           std::to_string(PQserverVersion(conn) / 10000) + ")");
+  }
+  // Timestamps read as UTC ISO text whatever the server's defaults are. Session settings
+  // survive pgbouncer's transaction mode badly, so every transaction sets them again too
+  // (PgStore::Begin); this is for the connection's own statements before that.
+  if (Status s = self->ExecuteScript("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'"); !s) {
+    return std::move(s).error();
+  }
+  return self;
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+
+Result<Rows> PgConnection::Query(std::string_view sql, std::span<const Value> params,
+                                 const TypeNames& types) {
+  const std::string text(sql);
+  const Params p(params);
+  ResultPtr r(PQexecParams(conn_, text.c_str(), p.size(), p.types(), p.values(), p.lengths(),
+                           p.formats(), 0));
+  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return ErrorFromResult(r.get(), conn_, sql, false);
+  }
+  Rows rows;
+  const int ncols = PQnfields(r.get());
+  const int nrows = PQntuples(r.get());
+  rows.columns.resize(static_cast<size_t>(ncols));
+  std::vector<unsigned> oids(static_cast<size_t>(ncols));
+  for (int c = 0; c < ncols; ++c) {
+    Column& col = rows.columns[static_cast<size_t>(c)];
+    col.name = PQfname(r.get(), c);
+    oids[static_cast<size_t>(c)] = PQftype(r.get(), c);
+    col.type = TypeOf(oids[static_cast<size_t>(c)], types, col.declared_type);
+  }
+  rows.rows.resize(static_cast<size_t>(nrows));
+  for (int i = 0; i < nrows; ++i) {
+    auto& row = rows.rows[static_cast<size_t>(i)];
+    row.reserve(static_cast<size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(r.get(), i, c)) {
+        row.push_back(Value::Null());
+      } else {
+        row.push_back(ValueOf(PQgetvalue(r.get(), i, c), PQgetlength(r.get(), i, c),
+                              oids[static_cast<size_t>(c)]));
+      }
+    }
+  }
+  return rows;
+}
+
+Result<int64_t> PgConnection::Execute(std::string_view sql, std::span<const Value> params) {
+  const std::string text(sql);
+  const Params p(params);
+  ResultPtr r(PQexecParams(conn_, text.c_str(), p.size(), p.types(), p.values(), p.lengths(),
+                           p.formats(), 0));
+  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    return ErrorFromResult(r.get(), conn_, sql, false);
+  }
+  const char* changed = PQcmdTuples(r.get());
+  return changed && *changed ? std::stoll(changed) : int64_t{0};
+}
+
+Status PgConnection::ExecuteScript(std::string_view sql) {
+  const std::string text(sql);
+  ResultPtr r(PQexec(conn_, text.c_str()));
+  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY) {
+    return ErrorFromResult(r.get(), conn_, sql, true);
+  }
+  return Ok();
+}
+
+}  // namespace tb::store::postgres

@@ -1,0 +1,60 @@
+// store/postgres/pg_connection.h
+//
+// One libpq connection: parameterised statements in, typed Rows out, PostgreSQL errors
+// turned into tb::Error with their SQLSTATE (the same codes the SQLite backend reports, so
+// the API answers alike on both). The only place besides pg_store.cpp that sees libpq.
+//
+// Values cross as text, except blobs (binary bytea). Results are read as text and typed by
+// the column's type OID: booleans, integers and floats become their kinds, timestamptz
+// becomes base/clock.h's ISO form, bytea its bytes, everything else (uuid, json, enums,
+// numeric beyond int64) text.
+//
+// Thread-safety: one thread at a time (the pool hands a connection to one transaction).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/result.h"
+#include "store/store.h"
+
+struct pg_conn;
+
+namespace tb::store::postgres {
+
+// Type names the store knows beyond the built-in OIDs: enum types by OID, read from
+// pg_type at start and after migrations (PgStore::RefreshSchema).
+struct TypeNames {
+  std::unordered_map<unsigned, std::string> enums;
+};
+
+class PgConnection {
+ public:
+  // Connects and checks the server speaks PostgreSQL 13 or newer. Fails with kUnavailable
+  // (the message names host and port, never the password) when it cannot connect.
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& url);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  Result<Rows> Query(std::string_view sql, std::span<const Value> params, const TypeNames& types);
+  Result<int64_t> Execute(std::string_view sql, std::span<const Value> params);
+  // Several ';'-separated statements through the simple protocol (no parameters). An error
+  // names the 1-based line of `sql` where PostgreSQL reports it.
+  Status ExecuteScript(std::string_view sql);
+
+  // False once the server closed the connection (restart, network): the pool drops it.
+  bool healthy() const;
+
+ private:
+  explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  pg_conn* conn_;
+};
+
+// Removes the password from a connection URL or key=value string, for messages and logs.
+std::string RedactConnectionString(std::string_view url);
+
+}  // namespace tb::store::postgres
