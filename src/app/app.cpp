@@ -30,6 +30,7 @@
 #include "policy/app_migrations.h"
 #include "policy/helpers.h"
 #include "policy/policy_set.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tb::app {
@@ -90,6 +91,14 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   if (Status s = PrepareDataDir(config.data_dir); !s) return std::move(s).error();
   auto secret = LoadOrCreateJwtSecret(config.data_dir, config.jwt_secret);
   if (!secret) return std::move(secret).error();
+  if (IsPostgresUrl(config.database_url)) {
+    store::postgres::PgStoreOptions options;
+    options.url = config.database_url;
+    options.max_connections = ThreadCount(config.threads) * 2;
+    auto store = store::postgres::PgStore::Open(options);
+    if (!store) return std::move(store).error();
+    return std::unique_ptr<App>(new App(config, std::move(*secret), std::move(*store)));
+  }
   store::sqlite::SqliteStoreOptions options;
   options.path = *path;
   options.max_readers = ThreadCount(config.threads) * 2;
@@ -97,6 +106,14 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   auto store = store::sqlite::SqliteStore::Open(options);
   if (!store) return std::move(store).error();
   return std::unique_ptr<App>(new App(config, std::move(*secret), std::move(*store)));
+}
+
+Status App::RequireSqlite(std::string_view what) const {
+  if (store_->dialect() == "sqlite") return Ok();
+  return Error::Make(ErrorCode::kFailedPrecondition,
+                     std::string(what) + " does not run on PostgreSQL yet: `tenantbase migrate` "
+                     "installs the schema with native row-level security; the API follows "
+                     "(docs/postgres.md)");
 }
 
 Result<migrate::Migrator> App::MakeMigrator() {
@@ -117,15 +134,16 @@ Result<migrate::Migrator> App::MakeAppMigrator() {
   auto migrations = migrate::MigrationsFromDirectory(dir);
   if (!migrations) return std::move(migrations).error();
   migrate::MigratorOptions options;
-  options.history_table = "kit_app_migrations";
+  // In the kit schema on PostgreSQL: granted to service_role only, never to clients (public's
+  // default privileges would hand a table there to anon and authenticated).
+  options.history_table = store_->dialect() == "sqlite" ? "kit_app_migrations" : "kit.app_migrations";
   options.label = "app migration";
   options.missing_hint = "restore its file in " + dir;
   // On SQLite the app's PostgreSQL SQL is translated statement by statement.
-  if (store_->dialect() == "sqlite") {
-    options.run = [](store::Transaction& txn, const migrate::Migration& m) {
-      return policy::RunPostgresMigration(txn, m.sql, m.file_name);
-    };
-  }
+  options.run = [sqlite = store_->dialect() == "sqlite"](store::Transaction& txn, const migrate::Migration& m) {
+    return sqlite ? policy::RunPostgresMigration(txn, m.sql, m.file_name)
+                  : policy::RunNativeMigration(txn, m.sql, m.file_name);
+  };
   return migrate::Migrator(*store_, std::move(*migrations), std::move(options));
 }
 
@@ -165,6 +183,7 @@ Result<std::string> App::CreateUser(const std::string& email, const std::string&
     return Error::Make(ErrorCode::kInvalidArgument,
                        "password should be at least " + std::to_string(min_length) + " characters");
   }
+  if (Status s = RequireSqlite("admin create-user"); !s) return std::move(s).error();
   // Bad input is refused before the data directory is touched.
   if (auto applied = Migrate(); !applied) return std::move(applied).error();
   auto hash = crypto::HashPassword(password);  // before taking the writer
@@ -182,6 +201,7 @@ Result<std::string> App::CreateUser(const std::string& email, const std::string&
 Result<bool> App::SetSuperAdmin(const std::string& email, bool grant) {
   const std::string normalized = auth::NormalizeEmail(email);
   if (normalized.empty()) return Error::Make(ErrorCode::kInvalidArgument, "not a valid email address: " + email);
+  if (Status s = RequireSqlite("admin grant-super-admin and revoke-super-admin"); !s) return std::move(s).error();
   if (auto applied = Migrate(); !applied) return std::move(applied).error();
   auto txn = store_->Begin(store::Access::kWrite);
   if (!txn) return std::move(txn).error();
@@ -198,6 +218,7 @@ Result<bool> App::SetSuperAdmin(const std::string& email, bool grant) {
 }
 
 Result<maintenance::Purged> App::Purge() {
+  if (Status s = RequireSqlite("admin purge"); !s) return std::move(s).error();
   if (auto applied = Migrate(); !applied) return std::move(applied).error();
   auto txn = store_->Begin(store::Access::kWrite);
   if (!txn) return std::move(txn).error();
@@ -208,6 +229,7 @@ Result<maintenance::Purged> App::Purge() {
 }
 
 Status App::Serve() {
+  if (Status s = RequireSqlite("serve"); !s) return s;
   // Core migrations, then the app's; the catalog and policies below see both.
   if (auto applied = Migrate(); !applied) return std::move(applied).error();
   auto migrator = MakeMigrator();

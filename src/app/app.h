@@ -68,6 +68,9 @@ class App {
   App(Config config, std::string jwt_secret, std::unique_ptr<store::Store> store);
   Result<migrate::Migrator> MakeMigrator();
   Result<migrate::Migrator> MakeAppMigrator();
+  // Fails (kFailedPrecondition) naming `what` when the store is not SQLite: the parts of
+  // the server that do not run on PostgreSQL yet say so instead of failing half-way.
+  Status RequireSqlite(std::string_view what) const;
 
   const Config config_;
   const std::string jwt_secret_;

@@ -27,6 +27,10 @@ std::string AppMigrationsDir(const Config& config) {
   return (std::filesystem::path(config.data_dir) / "migrations").string();
 }
 
+bool IsPostgresUrl(std::string_view url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
 Result<std::string> SqlitePath(const Config& config) {
   const std::string& url = config.database_url;
   if (url.empty()) return (std::filesystem::path(config.data_dir) / "tenantbase.db").string();
@@ -37,11 +41,7 @@ Result<std::string> SqlitePath(const Config& config) {
     }
     return path;
   }
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    return Error::Make(ErrorCode::kInvalidArgument,
-                       "the PostgreSQL backend is not available in this build yet; "
-                       "run without --database to use the embedded SQLite store");
-  }
+  if (IsPostgresUrl(url)) return std::string();
   return Error::Make(ErrorCode::kInvalidArgument,
                      "--database expects postgres://… or sqlite://PATH, got '" + url + "'");
 }

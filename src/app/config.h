@@ -80,9 +80,11 @@ Result<HostPort> ParseHostPort(std::string_view text);
 // The directory of the app's own migrations: --migrations, else DATA/migrations.
 std::string AppMigrationsDir(const Config& config);
 
-// Where the SQLite database lives for `config`: "" when the URL selects another backend.
-// Fails (kInvalidArgument) for a URL no backend understands, and says that PostgreSQL
-// arrives in a later release when given postgres://.
+// postgres://… or postgresql://…: the PostgreSQL backend.
+bool IsPostgresUrl(std::string_view url);
+
+// Where the SQLite database lives for `config`: "" when the URL selects PostgreSQL.
+// Fails (kInvalidArgument) for a URL no backend understands.
 Result<std::string> SqlitePath(const Config& config);
 
 }  // namespace tb::app

@@ -42,7 +42,11 @@ TEST(Config, UnknownDatabaseUrlsAreRefusedWithAReason) {
   ASSERT_FALSE(path.ok());
   EXPECT_NE(path.error().message.find("postgres://"), std::string::npos);
   config.database_url = "postgres://localhost/db";
-  EXPECT_FALSE(SqlitePath(config).ok());
+  auto none = SqlitePath(config);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, "");
+  EXPECT_TRUE(IsPostgresUrl("postgresql://u@h/d"));
+  EXPECT_FALSE(IsPostgresUrl("sqlite:///tmp/x.db"));
 }
 
 }  // namespace

@@ -50,4 +50,10 @@ inline constexpr std::string_view kNoRlsMarker = "tenantbase: no-rls";
 // "(file_name:line)". The caller rolls the transaction back on failure.
 Status RunPostgresMigration(store::Transaction& txn, std::string_view script, std::string_view file_name);
 
+// The same file on PostgreSQL: `script` runs natively, then every table it created must
+// have row-level security (the same rule and message as above) and gets FORCE ROW LEVEL
+// SECURITY as well, so the owning connection role is bound by the policies too. Runs in a
+// schema transaction (store::Access::kSchema). Errors end with "(file_name:line)".
+Status RunNativeMigration(store::Transaction& txn, std::string_view script, std::string_view file_name);
+
 }  // namespace tb::policy

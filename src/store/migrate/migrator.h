@@ -38,7 +38,8 @@ using StatementHook = std::function<Result<bool>(store::Transaction& txn, std::s
 using ScriptRunner = std::function<tb::Status(store::Transaction& txn, const Migration& migration)>;
 
 struct MigratorOptions {
-  // Where applied versions are recorded. REQUIRES: a plain identifier.
+  // Where applied versions are recorded. REQUIRES: a plain identifier, or schema.identifier
+  // where the dialect has schemas.
   std::string history_table = "schema_migrations";
   // How messages name one step: "migration", "app migration".
   std::string label = "migration";

@@ -236,9 +236,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
     return e;
   }
   auto self = std::unique_ptr<PgConnection>(new PgConnection(conn));
-  if (PQserverVersion(conn) < 130000) {
+  // 15: views WITH (security_invoker = true), which the seed's views need.
+  if (PQserverVersion(conn) < 150000) {
     return Error::Make(ErrorCode::kFailedPrecondition,
-                       "PostgreSQL 13 or newer is required (the server is " +
+                       "PostgreSQL 15 or newer is required (the server is " +
                            std::to_string(PQserverVersion(conn) / 10000) + ")");
   }
   // Timestamps read as UTC ISO text whatever the server's defaults are. Session settings

@@ -33,7 +33,7 @@ struct TypeNames {
 
 class PgConnection {
  public:
-  // Connects and checks the server speaks PostgreSQL 13 or newer. Fails with kUnavailable
+  // Connects and checks the server is PostgreSQL 15 or newer (security_invoker views). Fails with kUnavailable
   // (the message names host and port, never the password) when it cannot connect.
   static Result<std::unique_ptr<PgConnection>> Open(const std::string& url);
   ~PgConnection();

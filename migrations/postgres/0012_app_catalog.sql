@@ -1,0 +1,11 @@
+-- PostgreSQL counterpart of migrations/sqlite/0012_app_catalog.sql: nothing to create.
+-- SQLite keeps there what an app's own migrations leave behind besides their tables;
+-- PostgreSQL has it natively:
+--   kit_comments         COMMENT ON TABLE / VIEW / COLUMN is stored in pg_description
+--                        (obj_description / col_description read it back)
+--   kit_tracked_inserts  needed only because SQLite's triggers update the row just
+--                        written; kit.track_user_changes (0013) is a BEFORE trigger that
+--                        sets NEW, so an insert's own work is never mistaken for an update
+-- The migration runner executes the text as one script; a script of comments only is an
+-- empty query, so this statement keeps the step a real one and changes nothing.
+DO $$ BEGIN END $$;

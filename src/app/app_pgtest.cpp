@@ -1,0 +1,147 @@
+#include "app/app.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/migrate/migration.h"
+#include "store/postgres/pg_connection.h"
+#include "support/pg_database.h"
+#include "support/temp_dir.h"
+
+namespace tb::app {
+namespace {
+
+TEST(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesWhatDoesNotRunThereYet) {
+  tb::testing::PgDatabase db;
+  ASSERT_TRUE(db.ok());
+  tb::testing::TempDir dir;
+  Config config;
+  config.data_dir = dir.path().string();
+  config.database_url = db.url();
+  auto app = App::Open(config);
+  ASSERT_TRUE(app) << Describe(app.error());
+
+  auto core = migrate::CoreMigrations("postgres");
+  ASSERT_TRUE(core) << Describe(core.error());
+  ASSERT_FALSE(core->empty());
+  auto applied = (*app)->Migrate();
+  ASSERT_TRUE(applied) << Describe(applied.error());
+  EXPECT_EQ(*applied, static_cast<int>(core->size()));
+  auto again = (*app)->Migrate();
+  ASSERT_TRUE(again) << Describe(again.error());
+  EXPECT_EQ(*again, 0);
+  auto status = (*app)->MigrationStatus();
+  ASSERT_TRUE(status) << Describe(status.error());
+  ASSERT_EQ(status->size(), core->size());
+  for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
+
+  // Serving is refused with a reason, not started half-working.
+  Status served = (*app)->Serve();
+  ASSERT_FALSE(served);
+  EXPECT_EQ(served.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(served.error().message.find("PostgreSQL"), std::string::npos);
+  auto purged = (*app)->Purge();
+  ASSERT_FALSE(purged);
+  EXPECT_EQ(purged.error().code, ErrorCode::kFailedPrecondition);
+}
+
+void WriteFile(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// An app's migrations run natively on PostgreSQL — plpgsql, extensions, the seed's policy
+// helpers — under the same rule as on SQLite: no table without row-level security.
+TEST(AppOnPostgres, AppMigrationsRunNativelyAndEveryNewTableIsForced) {
+  tb::testing::PgDatabase db;
+  ASSERT_TRUE(db.ok());
+  tb::testing::TempDir dir;
+  Config config;
+  config.data_dir = dir.path().string();
+  config.database_url = db.url();
+  WriteFile(dir.path() / "migrations" / "0001_notes.sql", R"(
+CREATE EXTENSION IF NOT EXISTS ltree;
+CREATE TABLE public.notes (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  account_id uuid NOT NULL REFERENCES public.accounts (id) ON DELETE CASCADE,
+  path ltree,
+  body text NOT NULL
+);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated
+  USING (public.has_role_on_account(account_id));
+CREATE FUNCTION public.note_count(target uuid) RETURNS bigint
+LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+BEGIN
+  RETURN (SELECT count(*) FROM public.notes WHERE account_id = target);
+END $$;
+-- tenantbase: no-rls (server-side only)
+CREATE TABLE public.note_jobs (id bigserial PRIMARY KEY);
+)");
+  auto app = App::Open(config);
+  ASSERT_TRUE(app) << Describe(app.error());
+  auto applied = (*app)->Migrate();
+  ASSERT_TRUE(applied) << Describe(applied.error());
+  auto status = (*app)->AppMigrationStatus();
+  ASSERT_TRUE(status) << Describe(status.error());
+  ASSERT_EQ(status->size(), 1u);
+  EXPECT_TRUE((*status)[0].applied);
+
+  auto admin = store::postgres::PgConnection::Open(db.admin_url());
+  ASSERT_TRUE(admin) << Describe(admin.error());
+  // The app's history lives in kit, out of every client's reach (no grant, not public).
+  auto history = (*admin)->Query(
+      "SELECT has_table_privilege('anon', 'kit.app_migrations', 'SELECT'), "
+      "has_table_privilege('authenticated', 'kit.app_migrations', 'UPDATE'), "
+      "to_regclass('public.kit_app_migrations') IS NULL", {}, store::postgres::TypeNames{});
+  ASSERT_TRUE(history) << Describe(history.error());
+  EXPECT_EQ(history->rows[0][0], store::Value::Bool(false));
+  EXPECT_EQ(history->rows[0][1], store::Value::Bool(false));
+  EXPECT_EQ(history->rows[0][2], store::Value::Bool(true));
+  auto rls = (*admin)->Query(
+      "SELECT relname::text, relrowsecurity, relforcerowsecurity FROM pg_class "
+      "WHERE relname IN ('notes', 'note_jobs') ORDER BY relname", {}, store::postgres::TypeNames{});
+  ASSERT_TRUE(rls) << Describe(rls.error());
+  ASSERT_EQ(rls->rows.size(), 2u);
+  for (const auto& row : rls->rows) {
+    EXPECT_EQ(row[1], store::Value::Bool(true)) << row[0].as_text();
+    EXPECT_EQ(row[2], store::Value::Bool(true)) << row[0].as_text();
+  }
+
+  // A later file that forgets row-level security is refused as a whole, naming the line.
+  WriteFile(dir.path() / "migrations" / "0002_tags.sql",
+            "CREATE TABLE public.tags (id int PRIMARY KEY);\n\nCREATE TABLE public.tag_links (id int);\n"
+            "ALTER TABLE public.tags ENABLE ROW LEVEL SECURITY;\n");
+  auto reopened = App::Open(config);
+  ASSERT_TRUE(reopened) << Describe(reopened.error());
+  auto refused = (*reopened)->Migrate();
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("table \"tag_links\" was created without row-level security"),
+            std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("(0002_tags.sql:3)"), std::string::npos) << refused.error().message;
+  auto tags = (*admin)->Query("SELECT count(*) FROM pg_class WHERE relname = 'tags'", {}, store::postgres::TypeNames{});
+  ASSERT_TRUE(tags);
+  EXPECT_EQ(tags->rows[0][0], store::Value::Int(0));  // rolled back with the file
+
+  // A PostgreSQL error in an app file names the file and line too.
+  WriteFile(dir.path() / "migrations" / "0002_tags.sql", "SELECT 1;\n\nCREATE TABLE public.tags (id nosuchtype);\n");
+  auto bad = (*reopened)->Migrate();
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("(0002_tags.sql:3)"), std::string::npos) << bad.error().message;
+}
+
+TEST(AppOnPostgres, AnUnreachableDatabaseIsAClearError) {
+  tb::testing::TempDir dir;
+  Config config;
+  config.data_dir = dir.path().string();
+  config.database_url = "postgresql://tenantbase:pw@127.0.0.1:1/x?connect_timeout=2";
+  auto app = App::Open(config);
+  ASSERT_FALSE(app);
+  EXPECT_EQ(app.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(app.error().message.find("cannot connect to PostgreSQL"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tb::app

@@ -1,0 +1,118 @@
+// An app's migration on PostgreSQL: the script runs natively (plpgsql, ltree, DO blocks and
+// all), then the same rule as on SQLite holds — every table it created has row-level
+// security, unless its CREATE TABLE is marked `-- tenantbase: no-rls` — and every such table
+// is also FORCE'd, so the server's connecting role, which owns it, is no exception.
+#include <map>
+#include <set>
+#include <string>
+
+#include "policy/app_migrations.h"
+#include "policy/sql/script.h"
+
+namespace tb::policy {
+
+namespace {
+
+constexpr std::string_view kTables =
+    "SELECT c.oid::bigint, n.nspname::text, c.relname::text, c.relrowsecurity "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname NOT LIKE 'pg_toast%'";
+
+std::string Quoted(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+// Tables whose CREATE TABLE carries the no-rls marker (before the statement, inside it, or
+// after its ';' on the same line), by unqualified name; and each CREATE TABLE's line.
+struct CreatedTables {
+  std::set<std::string> unmarked_ok;  // marked: no row-level security wanted
+  std::map<std::string, int> line;
+};
+
+CreatedTables ReadCreateTables(std::string_view script) {
+  CreatedTables out;
+  auto statements = sql::SplitScript(script);
+  if (!statements) return out;  // PostgreSQL already ran it; the marker is then unknown
+  for (size_t i = 0; i < statements->size(); ++i) {
+    const auto& st = (*statements)[i];
+    sql::TokenCursor cursor(script, st.tokens);
+    if (!cursor.AcceptWords({"create"})) continue;
+    (void)(cursor.AcceptWords({"unlogged"}) || cursor.AcceptWords({"temporary"}) || cursor.AcceptWords({"temp"}));
+    if (!cursor.AcceptWords({"table"})) continue;
+    (void)cursor.AcceptWords({"if", "not", "exists"});
+    auto name = cursor.QualifiedName();
+    if (!name) continue;
+    out.line[name->second] = st.line;
+    std::string_view after;
+    if (i + 1 < statements->size()) {
+      const std::string_view next = (*statements)[i + 1].preamble;
+      after = next.substr(0, next.find('\n'));
+    }
+    if (st.preamble.find(kNoRlsMarker) != std::string_view::npos ||
+        st.text.find(kNoRlsMarker) != std::string_view::npos ||
+        after.find(kNoRlsMarker) != std::string_view::npos) {
+      out.unmarked_ok.insert(name->second);
+    }
+  }
+  return out;
+}
+
+// "… (at line 3)" from the store → "… (0003_x.sql:3)"; otherwise the file name appended.
+Error InFile(Error e, std::string_view file_name) {
+  const size_t at = e.message.rfind(" (at line ");
+  if (at != std::string::npos && e.message.back() == ')') {
+    const std::string line = e.message.substr(at + 10, e.message.size() - at - 11);
+    e.message = e.message.substr(0, at) + " (" + std::string(file_name) + ":" + line + ")";
+  } else {
+    e.message += " (" + std::string(file_name) + ")";
+  }
+  return e;
+}
+
+}  // namespace
+
+Status RunNativeMigration(store::Transaction& txn, std::string_view script, std::string_view file_name) {
+  auto before = txn.Query(kTables);
+  if (!before) return std::move(before).error();
+  std::set<int64_t> existing;
+  for (const auto& row : before->rows) existing.insert(row[0].as_int());
+
+  if (Status s = txn.ExecuteScript(script); !s) return InFile(std::move(s).error(), file_name);
+
+  auto after = txn.Query(kTables);
+  if (!after) return std::move(after).error();
+  const CreatedTables created = ReadCreateTables(script);
+  for (const auto& row : after->rows) {
+    if (existing.count(row[0].as_int())) continue;
+    const std::string& schema = row[1].as_text();
+    const std::string& table = row[2].as_text();
+    const bool has_rls = row[3].as_bool();
+    if (!has_rls && !created.unmarked_ok.count(table)) {
+      const auto line = created.line.find(table);
+      return Error::Make(
+          ErrorCode::kInvalidArgument,
+          "table \"" + table + "\" was created without row-level security: add ALTER TABLE " +
+              schema + "." + table + " ENABLE ROW LEVEL SECURITY (then policies for what clients may do), "
+              "or mark the CREATE TABLE with the comment -- " + std::string(kNoRlsMarker) + " (" +
+              std::string(file_name) +
+              (line != created.line.end() ? ":" + std::to_string(line->second) : std::string()) + ")");
+    }
+    // A marked table is still closed to clients (no policy, deny by default); FORCE keeps
+    // the owner out too, so only service_role reaches what no policy opens.
+    const std::string target = Quoted(schema) + "." + Quoted(table);
+    if (Status s = txn.ExecuteScript("ALTER TABLE " + target + " ENABLE ROW LEVEL SECURITY; ALTER TABLE " +
+                                     target + " FORCE ROW LEVEL SECURITY");
+        !s) {
+      return InFile(std::move(s).error(), file_name);
+    }
+  }
+  return Ok();
+}
+
+}  // namespace tb::policy
