@@ -435,6 +435,10 @@ TEST_F(TrackedTableTest, CreatedByIsTheCallerAndNeverChanges) {
   // The server itself (and service_role) is nobody: auth.uid() is NULL, as on PostgreSQL.
   ASSERT_TRUE(db_.Exec("INSERT INTO your_table (account_id, title) VALUES ($1, 'server')", {Value::Text(kTeam)}).ok());
   EXPECT_TRUE(db_.Scalar("SELECT created_by FROM your_table WHERE title = 'server'").is_null());
+  // …and a client cannot fill in the creator of a row nobody is recorded as creating.
+  ASSERT_TRUE(ExecAs(As(kOtherUser), "UPDATE your_table SET created_by = $1 WHERE title = 'server'",
+                     {Value::Text(kOtherUser)}).ok());
+  EXPECT_TRUE(db_.Scalar("SELECT created_by FROM your_table WHERE title = 'server'").is_null());
 }
 
 TEST_F(TrackedTableTest, DeletingTheWriterLeavesNull) {

@@ -39,7 +39,8 @@ Result<std::pair<std::string, std::string>> TriggerSets(const std::string& funct
       on_insert_sets.push_back("\"created_by\" = auth_uid()");
       // ON DELETE SET NULL is an update too: the NULL stays once the user named is gone.
       on_update_sets.push_back(
-          "\"created_by\" = CASE WHEN EXISTS (SELECT 1 FROM auth_users WHERE id = OLD.\"created_by\") "
+          "\"created_by\" = CASE WHEN OLD.\"created_by\" IS NULL "
+          "OR EXISTS (SELECT 1 FROM auth_users WHERE id = OLD.\"created_by\") "
           "THEN OLD.\"created_by\" ELSE NEW.\"created_by\" END");
     }
     if (has("updated_by")) {

@@ -366,6 +366,18 @@ TEST_F(SchemaTest, AuditColumnsNameTheWriter) {
   EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE slug = 'real' AND created_by = $1 AND updated_by IS NULL",
                   {Text(writer)}),
             1);
+  // A row nobody is recorded as creating (the sign-up trigger's personal account, a
+  // service_role insert) keeps created_by NULL: a later writer cannot fill it in.
+  const std::string nobodys = CreateTeam(owner, "nobodys");
+  AddMember(nobodys, writer);
+  as_ = store::RequestContext{"", fresh, ""};
+  EXPECT_TRUE(Accepted("UPDATE accounts SET created_by = $1 WHERE slug = 'nobodys'", {Text(fresh)}));
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts WHERE slug = 'nobodys' AND created_by IS NULL AND updated_by = $1",
+                  {Text(fresh)}),
+            1);
+  EXPECT_TRUE(Accepted("UPDATE accounts_memberships SET created_by = $1 WHERE account_id = $2", {Text(fresh), Text(nobodys)}));
+  EXPECT_EQ(Count("SELECT count(*) FROM accounts_memberships WHERE account_id = $1 AND created_by IS NULL", {Text(nobodys)}),
+            1);
 }
 
 // ---- Deleting a user --------------------------------------------------------------------
