@@ -76,18 +76,4 @@ CREATE PUBLICATION supabase_realtime FOR TABLE public.notifications;
 
 -- Every table of the core schema has forced row-level security (as 0009 checked for the
 -- tables before it).
-DO $$
-DECLARE
-  missing text;
-BEGIN
-  SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY n.nspname, c.relname)
-  INTO missing
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', 'auth', 'kit', 'storage')
-    AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
-    AND NOT (n.nspname = 'public' AND c.relname = 'schema_migrations');
-  IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'tables without forced row-level security: %', missing USING ERRCODE = '55000';
-  END IF;
-END
-$$;
+SELECT kit.assert_rls_forced();
