@@ -17,7 +17,8 @@ for _ in 1 2 3; do
   port=$((20000 + RANDOM % 20000))
   url="http://127.0.0.1:$port"
   "$bin" serve --data "$data" --http "127.0.0.1:$port" --log-level warn \
-    --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 &
+    --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 \
+    --realtime-max-connections-per-user 100000 --realtime-max-channels-per-user 100000 &
   pid=$!
   for _ in $(seq 50); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
   keys="$("$bin" keys --data "$data")"

@@ -216,6 +216,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(static_cast<int64_t>(0), static_cast<int64_t>(7 * 24 * 3600)))
       ->capture_default_str();
 
+  serve->add_option("--realtime-max-connections-per-user", config.realtime_max_connections_per_user,
+                    "Realtime WebSocket connections one signed-in user may hold channels on at once")
+      ->envname("TENANTBASE_REALTIME_MAX_CONNECTIONS_PER_USER")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(100000)))
+      ->capture_default_str();
+  serve->add_option("--realtime-max-channels-per-user", config.realtime_max_channels_per_user,
+                    "Realtime channels one signed-in user may have joined at once, over all connections")
+      ->envname("TENANTBASE_REALTIME_MAX_CHANNELS_PER_USER")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(1000000)))
+      ->capture_default_str();
+
   bool status_only = false;
   CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending migrations and list them");
   migrate->add_flag("--status", status_only, "Only list migrations, apply nothing");

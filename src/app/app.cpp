@@ -325,7 +325,10 @@ Status App::Serve() {
   options.read_timeout = config_.read_timeout;
   options.idle_timeout = config_.idle_timeout;
   // Realtime: its worker delivers committed changes to WebSocket subscribers.
-  api::realtime::RealtimeService realtime(context.rest);
+  api::realtime::RealtimeOptions realtime_options;
+  realtime_options.max_connections_per_user = static_cast<std::size_t>(config_.realtime_max_connections_per_user);
+  realtime_options.max_channels_per_user = static_cast<std::size_t>(config_.realtime_max_channels_per_user);
+  api::realtime::RealtimeService realtime(context.rest, realtime_options);
   http::Router router = api::BuildRoutes(context);
   realtime.AddRoutes(router);
   http::Server server(options, std::move(router));

@@ -50,6 +50,11 @@ struct Config {
   // (0 = never; `tenantbase admin purge` runs it once).
   int64_t purge_interval_seconds = 3600;  // --purge-interval / TENANTBASE_PURGE_INTERVAL
 
+  // Realtime: how many WebSocket connections (holding channels as that user) and channels
+  // one signed-in user may have at once, across connections.
+  int64_t realtime_max_connections_per_user = 20;  // --realtime-max-connections-per-user
+  int64_t realtime_max_channels_per_user = 200;    // --realtime-max-channels-per-user
+
   // Storage: the largest object any bucket accepts (buckets may set less).
   int64_t storage_max_file_size = 50LL * 1024 * 1024;  // --storage-max-file-size / TENANTBASE_STORAGE_MAX_FILE_SIZE
   // The app's billing plans (domain/billing/plans.h); "" = none.

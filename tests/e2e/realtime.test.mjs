@@ -13,7 +13,9 @@ import { connect, readResponse } from './support/raw_http.mjs';
 import { createClient } from '@supabase/supabase-js';
 import { randomBytes } from 'node:crypto';
 
-const limits = ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'];
+// The burst test holds 250 connections for four users: the per-user realtime limits raised.
+const limits = ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000',
+  '--realtime-max-connections-per-user', '1000', '--realtime-max-channels-per-user', '10000'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Subscribes `user` to notifications changes; resolves once SUBSCRIBED. `events` collects payloads.

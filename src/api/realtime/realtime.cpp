@@ -226,6 +226,34 @@ RealtimeService::~RealtimeService() {
   worker_.join();
 }
 
+std::string RealtimeService::OverUserLimits(const Client* client, const std::string& topic,
+                                            const std::string& user_id) const {
+  if (user_id.empty()) return "";  // anon: no user to count; the per-connection limit holds
+  std::size_t connections = 0;
+  std::size_t channels = 0;
+  bool this_connection = false;
+  for (const auto& [key, other] : clients_) {
+    bool holds = false;
+    for (const auto& [other_topic, channel] : other->channels) {
+      if (!channel.who || channel.who->user_id != user_id) continue;
+      if (key == client && other_topic == topic) continue;  // a re-join replaces itself
+      holds = true;
+      ++channels;
+    }
+    if (holds) {
+      ++connections;
+      if (key == client) this_connection = true;
+    }
+  }
+  if (!this_connection && connections >= options_.max_connections_per_user) {
+    return "too many realtime connections for this user (" + std::to_string(options_.max_connections_per_user) + ")";
+  }
+  if (channels >= options_.max_channels_per_user) {
+    return "too many realtime channels for this user (" + std::to_string(options_.max_channels_per_user) + ")";
+  }
+  return "";
+}
+
 void RealtimeService::AddRoutes(http::Router& router) {
   router.AddWebSocket("/realtime/v1/websocket", [this](http::Request& head, const std::shared_ptr<http::WebSocket>& socket)
                                                     -> std::variant<http::Response, http::WebSocketEvents> {
@@ -275,6 +303,9 @@ void RealtimeService::AddRoutes(http::Router& router) {
         channel.join_ref = join_ref;
         auto who = IdentityOf(rest_, c->apikey, StringAt(payload, "access_token"));
         if (!who) return reply("error", Reason(who.error().message));
+        if (std::string why = OverUserLimits(c.get(), topic, who->first.user_id); !why.empty()) {
+          return reply("error", Reason(why));
+        }
         channel.who = who->first;
         channel.expires_at = who->second;
         const rapidjson::Value* config = payload.IsObject() && payload.HasMember("config") ? &payload["config"] : nullptr;

@@ -14,7 +14,10 @@
 // and only the primary key is sent). A subscriber whose session ended, or whose token
 // expired, receives nothing until it sends a valid one.
 //
-// Limits: a connection may hold `max_channels` channels; its outgoing queue is bounded by
+// Limits: a connection may hold `max_channels` channels; a signed-in user may hold channels
+// on `max_connections_per_user` connections and `max_channels_per_user` channels in all (a
+// join past either is refused with a reason; anon joins count per connection only); its
+// outgoing queue is bounded by
 // the transport (a slow reader is disconnected); a connection that sends nothing (not even
 // a heartbeat) for `idle_timeout` is closed.
 //
@@ -37,6 +40,8 @@ namespace tb::api::realtime {
 
 struct RealtimeOptions {
   std::size_t max_channels = 100;
+  std::size_t max_connections_per_user = 20;
+  std::size_t max_channels_per_user = 200;
   std::chrono::seconds idle_timeout{90};
   std::chrono::milliseconds poll_interval{20};
 };
@@ -57,6 +62,8 @@ class RealtimeService {
  private:
   void Run();
   bool Publishes(const std::string& table);
+  // Why `user_id` may not join `topic` on `client` now, or "" when it may. REQUIRES: mu_.
+  std::string OverUserLimits(const Client* client, const std::string& topic, const std::string& user_id) const;
   void DeliverNewChanges();
 
   const rest::RestContext& rest_;
