@@ -5,6 +5,7 @@
 #include <charconv>
 #include <vector>
 
+#include "store/sqlite/sqlite_dialect.h"
 #include "store/sqlite/sqlite_errors.h"
 #include "store/sqlite/sqlite_functions.h"
 
@@ -243,7 +244,9 @@ Result<SqliteConnection::CachedStatement*> SqliteConnection::Prepare(std::string
     if (cache_.size() >= kMaxCachedStatements && stepping_ == 0) ClearStatementCache();
     sqlite3_stmt* stmt = nullptr;
     const char* tail = nullptr;
-    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+    // PostgreSQL's schema-qualified names, once per statement text (it is cached below).
+    const std::string text = TranslateSchemaNames(sql);
+    if (sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
                            SQLITE_PREPARE_PERSISTENT, &stmt, &tail) != SQLITE_OK) {
       return LastError(db_, sql);
     }

@@ -57,6 +57,17 @@ TEST_F(SqliteStoreTest, LiteralsStayDataNotSql) {
   EXPECT_EQ(rows.rows[0][0].as_text(), hostile.substr(0, 20));
 }
 
+// The server's SQL names tables as PostgreSQL does; SQLite reads auth.x as auth_x.
+TEST_F(SqliteStoreTest, ReadsPostgresSchemaQualifiedNames) {
+  Exec("CREATE TABLE kit_jobs (id integer PRIMARY KEY, note text)");
+  Exec("INSERT INTO kit.jobs (id, note) VALUES (1, 'kit.jobs stays a value')");
+  Exec("INSERT INTO public.t (name) VALUES ($1)", {Value::Text("public")});
+  Rows rows = Read("SELECT j.note, p.name FROM kit.jobs j, public.t p");
+  ASSERT_EQ(rows.rows.size(), 1u);
+  EXPECT_EQ(rows.rows[0][0].as_text(), "kit.jobs stays a value");
+  EXPECT_EQ(rows.rows[0][1].as_text(), "public");
+}
+
 TEST_F(SqliteStoreTest, TooFewParametersIsAnError) {
   auto txn = store_->Begin(Access::kWrite);
   ASSERT_TRUE(txn.ok());
