@@ -295,7 +295,7 @@ Status App::Serve() {
     // removed with their account) go at start; those younger than an hour stay.
     auto txn = store_->Begin(store::Access::kRead);
     if (!txn) return std::move(txn).error();
-    auto versions = (*txn)->Query("SELECT version FROM storage_objects WHERE version IS NOT NULL", {});
+    auto versions = (*txn)->Query("SELECT version FROM storage.objects WHERE version IS NOT NULL", {});
     if (!versions) return std::move(versions).error();
     std::unordered_set<std::string> referenced;
     for (const auto& row : versions->rows) referenced.insert(row[0].as_text());

@@ -259,7 +259,7 @@ http::Response UpdateUser(http::Request& request, const AuthContext& context) {
     // GoTrue merges the given keys into user_metadata; a null value removes a key.
     const store::Value params[] = {store::Value::Text(data), store::Value::Text(identity->user_id)};
     if (auto done = (*txn)->Execute(
-            "UPDATE auth_users SET raw_user_meta_data = json_patch(raw_user_meta_data, $1) WHERE id = $2",
+            "UPDATE auth.users SET raw_user_meta_data = json_patch(raw_user_meta_data, $1) WHERE id = $2",
             params);
         !done) {
       return AuthErrorFrom(done.error());

@@ -46,7 +46,7 @@ std::variant<Billable, Refusal> CheckRights(const BillingContext& context, polic
       "  is_set(CASE WHEN a.is_personal_account THEN 'enable_account_billing' ELSE 'enable_team_account_billing' END), "
       "  (SELECT count(*) FROM accounts_memberships m WHERE m.account_id = a.id), "
       "  (SELECT customer_id FROM billing_customers c WHERE c.account_id = a.id AND c.provider = 'stripe'), "
-      "  (SELECT email FROM auth_users WHERE id = $1) "
+      "  (SELECT email FROM auth.users WHERE id = $1) "
       "FROM accounts a WHERE a.id = $2",
       ids);
   if (!rows) {

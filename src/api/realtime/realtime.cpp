@@ -402,7 +402,7 @@ bool RealtimeService::Publishes(const std::string& table) {
   auto txn = rest_.store->Begin(store::Access::kRead);
   if (!txn) return false;
   const Value name[] = {Value::Text(table)};
-  auto rows = (*txn)->Query("SELECT 1 FROM kit_realtime_tables WHERE name = $1", name);
+  auto rows = (*txn)->Query("SELECT 1 FROM kit.realtime_tables WHERE name = $1", name);
   return rows && !rows->rows.empty();
 }
 
@@ -423,7 +423,7 @@ void RealtimeService::Run() {
       last_purge = SteadyClock::now();
       if (auto txn = rest_.store->Begin(store::Access::kWrite)) {
         const Value cutoff[] = {Value::Text(FormatTimestamp(SystemClock::Instance().Now() - std::chrono::hours(1)))};
-        if ((*txn)->Execute("DELETE FROM kit_realtime_changes WHERE created_at < $1", cutoff)) (void)(*txn)->Commit();
+        if ((*txn)->Execute("DELETE FROM kit.realtime_changes WHERE created_at < $1", cutoff)) (void)(*txn)->Commit();
       }
     }
     lock.lock();
@@ -440,14 +440,14 @@ void RealtimeService::DeliverNewChanges() {
     auto txn = rest_.store->Begin(store::Access::kRead);
     if (!txn) return;
     if (last_change_ < 0) {
-      auto max = (*txn)->Query("SELECT coalesce(max(id), 0) FROM kit_realtime_changes", {});
+      auto max = (*txn)->Query("SELECT coalesce(max(id), 0) FROM kit.realtime_changes", {});
       if (!max) return;
       last_change_ = max->rows[0][0].as_int();
       return;
     }
     const Value after[] = {Value::Int(last_change_)};
     auto rows = (*txn)->Query(
-        "SELECT id, table_name, op, image, created_at, pk FROM kit_realtime_changes "
+        "SELECT id, table_name, op, image, created_at, pk FROM kit.realtime_changes "
         "WHERE id > $1 ORDER BY id LIMIT 1000",
         after);
     if (!rows) {

@@ -20,7 +20,7 @@ Result<std::vector<Bucket>> ReadBuckets(const StorageContext& context, store::Tr
   const auto using_select =
       policy::BypassesPolicies(role) ? std::nullopt : context.rest->policies->Using("storage_buckets", role, policy::Command::kSelect);
   std::vector<Value> params;
-  std::string sql = "SELECT id FROM storage_buckets WHERE 1";
+  std::string sql = "SELECT id FROM storage.buckets WHERE 1";
   if (!only_id.empty()) {
     params.push_back(Value::Text(std::string(only_id)));
     sql += " AND id = $1";
@@ -158,7 +158,7 @@ http::Response CreateBucket(const StorageContext& context, http::Request& reques
   const Value row[] = {Value::Text(b.id), Value::Text(b.name), Value::Bool(b.is_public),
                        b.file_size_limit ? Value::Int(*b.file_size_limit) : Value::Null(), MimeTypes(b)};
   auto done = (*txn)->Execute(
-      "INSERT INTO storage_buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $2, $3, $4, $5)", row);
+      "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $2, $3, $4, $5)", row);
   if (!done) return FromError(done.error());
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());
   return http::Response::Json(200, "{\"name\":\"" + b.name + "\"}");
@@ -179,7 +179,7 @@ http::Response UpdateBucket(const StorageContext& context, http::Request& reques
   const Value row[] = {Value::Text(b.id), Value::Bool(b.is_public),
                        b.file_size_limit ? Value::Int(*b.file_size_limit) : Value::Null(), MimeTypes(b)};
   auto done = (*txn)->Execute(
-      "UPDATE storage_buckets SET public = $2, file_size_limit = $3, allowed_mime_types = $4 WHERE id = $1", row);
+      "UPDATE storage.buckets SET public = $2, file_size_limit = $3, allowed_mime_types = $4 WHERE id = $1", row);
   if (!done) return FromError(done.error());
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());
   return http::Response::Json(200, R"({"message":"Successfully updated"})");
@@ -190,18 +190,18 @@ Result<int64_t> Empty(const StorageContext& context, std::string_view id, bool a
   auto txn = context.rest->store->Begin(store::Access::kWrite);
   if (!txn) return std::move(txn).error();
   const Value key[] = {Value::Text(std::string(id))};
-  auto exists = (*txn)->Query("SELECT 1 FROM storage_buckets WHERE id = $1", key);
+  auto exists = (*txn)->Query("SELECT 1 FROM storage.buckets WHERE id = $1", key);
   if (!exists) return std::move(exists).error();
   if (exists->rows.empty()) return Error::Make(ErrorCode::kNotFound, "Bucket not found");
   std::vector<std::string> versions;
   if (!and_delete) {
-    auto rows = (*txn)->Query("DELETE FROM storage_objects WHERE bucket_id = $1 RETURNING version", key);
+    auto rows = (*txn)->Query("DELETE FROM storage.objects WHERE bucket_id = $1 RETURNING version", key);
     if (!rows) return std::move(rows).error();
     for (const auto& r : rows->rows) {
       if (!r[0].is_null()) versions.push_back(r[0].as_text());
     }
   } else {
-    auto done = (*txn)->Execute("DELETE FROM storage_buckets WHERE id = $1", key);
+    auto done = (*txn)->Execute("DELETE FROM storage.buckets WHERE id = $1", key);
     if (!done) return std::move(done).error();
   }
   if (Status s = (*txn)->Commit(); !s) return std::move(s).error();

@@ -96,7 +96,7 @@ http::Response ListObjects(const StorageContext& context, http::Request& request
   if (!txn) return FromError(txn.error());
   const Value params[] = {Value::Text(bucket), Value::Text(PrefixPattern(prefix))};
   auto rows = (*txn)->Query(
-      "SELECT name, id, updated_at, created_at, last_accessed_at, metadata FROM storage_objects "
+      "SELECT name, id, updated_at, created_at, last_accessed_at, metadata FROM storage.objects "
       "WHERE bucket_id = $1 AND pg_like(name, $2)" + AndPolicy(ObjectsUsing(context, *who, Command::kSelect)),
       params);
   if (!rows) return FromError(rows.error());
@@ -186,7 +186,7 @@ http::Response RemoveObjects(const StorageContext& context, http::Request& reque
                             AndPolicy(ObjectsUsing(context, *who, Command::kSelect));
   auto rows = (*txn)->Query(
       "SELECT name, id, bucket_id, owner, version, created_at, updated_at, last_accessed_at, metadata "
-      "FROM storage_objects WHERE " + where, params);
+      "FROM storage.objects WHERE " + where, params);
   if (!rows) return FromError(rows.error());
   {
     store::AsServer server(**txn);
@@ -196,7 +196,7 @@ http::Response RemoveObjects(const StorageContext& context, http::Request& reque
     for (const auto& r : rows->rows) WriteString(ids, r[1].as_text());
     ids.EndArray();
     const Value by_id[] = {Value::Text(ids_json.GetString())};
-    auto deleted = (*txn)->Execute("DELETE FROM storage_objects WHERE id IN (SELECT value FROM json_each($1))", by_id);
+    auto deleted = (*txn)->Execute("DELETE FROM storage.objects WHERE id IN (SELECT value FROM json_each($1))", by_id);
     if (!deleted) return FromError(deleted.error());
   }
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());
@@ -239,7 +239,7 @@ std::variant<Transfer, http::Response> TransferOf(const http::Request& request) 
 Result<std::optional<std::vector<Value>>> Source(const StorageContext& context, store::Transaction& txn,
                                                  const policy::Identity& who, const Transfer& t, bool move) {
   const Value key[] = {Value::Text(t.bucket), Value::Text(t.source)};
-  auto rows = txn.Query("SELECT id, version, metadata FROM storage_objects WHERE bucket_id = $1 AND name = $2" +
+  auto rows = txn.Query("SELECT id, version, metadata FROM storage.objects WHERE bucket_id = $1 AND name = $2" +
                             AndPolicy(ObjectsUsing(context, who, Command::kSelect)) +
                             (move ? AndPolicy(ObjectsUsing(context, who, Command::kUpdate)) : std::string()),
                         key);
@@ -251,7 +251,7 @@ Result<std::optional<std::vector<Value>>> Source(const StorageContext& context, 
 Result<bool> DestinationTaken(store::Transaction& txn, const Transfer& t) {
   store::AsServer server(txn);
   const Value key[] = {Value::Text(t.destination_bucket), Value::Text(t.destination)};
-  auto rows = txn.Query("SELECT 1 FROM storage_objects WHERE bucket_id = $1 AND name = $2", key);
+  auto rows = txn.Query("SELECT 1 FROM storage.objects WHERE bucket_id = $1 AND name = $2", key);
   if (!rows) return std::move(rows).error();
   return !rows->rows.empty();
 }
@@ -284,7 +284,7 @@ http::Response MoveObject(const StorageContext& context, http::Request& request)
   {
     store::AsServer server(**txn);
     const Value update[] = {Value::Text(moved.id), Value::Text(moved.bucket_id), Value::Text(moved.name)};
-    auto done = (*txn)->Execute("UPDATE storage_objects SET bucket_id = $2, name = $3, updated_at = now() WHERE id = $1", update);
+    auto done = (*txn)->Execute("UPDATE storage.objects SET bucket_id = $2, name = $3, updated_at = now() WHERE id = $1", update);
     if (!done) return FromError(done.error());
   }
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());
@@ -333,7 +333,7 @@ http::Response CopyObject(const StorageContext& context, http::Request& request)
                             copy.owner.empty() ? Value::Null() : Value::Text(copy.owner), Value::Text(copy.version),
                             Value::Text(copy.metadata)};
     auto done = (*txn)->Execute(
-        "INSERT INTO storage_objects (id, bucket_id, name, owner, owner_id, version, metadata) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+        "INSERT INTO storage.objects (id, bucket_id, name, owner, owner_id, version, metadata) VALUES ($1, $2, $3, $4, $4, $5, $6)",
         insert);
     if (!done) return std::move(done).error();
     if (Status s = (*txn)->Commit(); !s) return std::move(s).error();

@@ -75,7 +75,7 @@ Result<std::optional<Stored>> Visible(const StorageContext& context, store::Tran
   const auto using_select = as_server ? std::nullopt : ObjectsUsing(context, who, Command::kSelect);
   const Value key[] = {Value::Text(t.bucket), Value::Text(t.name)};
   auto rows = txn.Query(
-      "SELECT id, version, metadata, created_at, updated_at FROM storage_objects "
+      "SELECT id, version, metadata, created_at, updated_at FROM storage.objects "
       "WHERE bucket_id = $1 AND name = $2" + (using_select ? " AND coalesce((" + *using_select + "), 0)" : std::string()),
       key);
   if (!rows) return std::move(rows).error();
@@ -353,7 +353,7 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
     std::optional<std::string> existing_id;
     {
       store::AsServer server(**txn);
-      auto existing = (*txn)->Query("SELECT id, version FROM storage_objects WHERE bucket_id = $1 AND name = $2", key);
+      auto existing = (*txn)->Query("SELECT id, version FROM storage.objects WHERE bucket_id = $1 AND name = $2", key);
       if (!existing) return std::move(existing).error();
       if (!existing->rows.empty()) {
         existing_id = existing->rows[0][0].as_text();
@@ -366,7 +366,7 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
         const auto using_update = ObjectsUsing(context, who, Command::kUpdate);
         if (using_update) {
           const Value id[] = {Value::Text(*existing_id)};
-          auto may = (*txn)->Query("SELECT count(*) FROM storage_objects WHERE id = $1 AND coalesce((" + *using_update + "), 0)", id);
+          auto may = (*txn)->Query("SELECT count(*) FROM storage.objects WHERE id = $1 AND coalesce((" + *using_update + "), 0)", id);
           if (!may) return std::move(may).error();
           if (may->rows[0][0].as_int() == 0) return std::optional<http::Response>(Unauthorized());
         }
@@ -380,7 +380,7 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
       const Value update[] = {Value::Text(row.id), Value::Text(row.version), Value::Text(row.metadata),
                               row.owner.empty() ? Value::Null() : Value::Text(row.owner)};
       auto done = (*txn)->Execute(
-          "UPDATE storage_objects SET version = $2, metadata = $3, owner = $4, owner_id = $4, updated_at = now(), "
+          "UPDATE storage.objects SET version = $2, metadata = $3, owner = $4, owner_id = $4, updated_at = now(), "
           "last_accessed_at = now() WHERE id = $1",
           update);
       if (!done) return std::move(done).error();
@@ -390,7 +390,7 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
                               row.owner.empty() ? Value::Null() : Value::Text(row.owner), Value::Text(row.version),
                               Value::Text(row.metadata)};
       auto done = (*txn)->Execute(
-          "INSERT INTO storage_objects (id, bucket_id, name, owner, owner_id, version, metadata) "
+          "INSERT INTO storage.objects (id, bucket_id, name, owner, owner_id, version, metadata) "
           "VALUES ($1, $2, $3, $4, $4, $5, $6)",
           insert);
       if (!done) return std::move(done).error();

@@ -59,7 +59,7 @@ Result<std::optional<Bucket>> FindBucket(store::Transaction& txn, std::string_vi
   const Value key[] = {Value::Text(std::string(id))};
   auto rows = txn.Query(
       "SELECT id, name, owner, public, file_size_limit, allowed_mime_types, created_at, updated_at "
-      "FROM storage_buckets WHERE id = $1",
+      "FROM storage.buckets WHERE id = $1",
       key);
   if (!rows) return std::move(rows).error();
   if (rows->rows.empty()) return std::optional<Bucket>();

@@ -41,7 +41,7 @@ Result<Deletion> DeletePersonalAccount(store::Transaction& txn, std::string_view
   if (!refusal) return std::move(refusal).error();
   if (*refusal) return Deletion{std::move(*refusal)};
   store::AsServer definer(txn);
-  auto deleted = txn.Execute("DELETE FROM auth_users WHERE id = $1", user);
+  auto deleted = txn.Execute("DELETE FROM auth.users WHERE id = $1", user);
   if (!deleted) return std::move(deleted).error();
   return Deletion{};
 }

@@ -135,7 +135,7 @@ Result<std::string> AcceptInvitation(store::Transaction& txn, std::string_view c
   const auto& row = invitation->rows[0];
   if (settings.require_email_match) {
     const Value user[] = {Value::Text(std::string(user_id))};
-    auto email = txn.Query("SELECT email FROM auth_users WHERE id = $1", user);
+    auto email = txn.Query("SELECT email FROM auth.users WHERE id = $1", user);
     if (!email) return std::move(email).error();
     if (email->rows.empty() || email->rows[0][0].is_null() || email->rows[0][0].as_text() != row[6].as_text()) {
       return Refused("Invalid or expired invitation");

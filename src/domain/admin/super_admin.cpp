@@ -30,7 +30,7 @@ std::string Contains(std::string_view search) {
 Status CheckTarget(store::Transaction& txn, std::string_view user_id, const char* what) {
   if (user_id == txn.request().user_id) return Refused(std::string("A super admin cannot ") + what + " themselves");
   const Value params[] = {Value::Text(std::string(user_id))};
-  auto found = txn.Query("SELECT 1 FROM auth_users WHERE id = $1", params);
+  auto found = txn.Query("SELECT 1 FROM auth.users WHERE id = $1", params);
   if (!found) return std::move(found).error();
   if (found->rows.empty()) return Refused("User not found");
   return Ok();
@@ -81,7 +81,7 @@ Result<store::Rows> ListUsers(store::Transaction& txn, std::string_view search, 
                           Value::Int(page.limit.value_or(-1)), Value::Int(page.offset)};
   auto rows = txn.Query(
       "SELECT u.id, u.email, u.created_at, u.last_sign_in_at, u.email_confirmed_at, u.banned_until, u.deleted_at, "
-      "EXISTS (SELECT 1 FROM super_admins s WHERE s.user_id = u.id) AS is_super_admin FROM auth_users u "
+      "EXISTS (SELECT 1 FROM super_admins s WHERE s.user_id = u.id) AS is_super_admin FROM auth.users u "
       "WHERE ($1 = '' OR u.id = lower($1) OR u.email LIKE $2 ESCAPE '\\') "
       "ORDER BY u.created_at DESC, u.id LIMIT $3 OFFSET $4",
       params);

@@ -121,7 +121,7 @@ Status RevokeEmailTokens(store::Transaction& txn, std::string_view user_id, std:
 
 Status EndSessions(store::Transaction& txn, std::string_view user_id) {
   const Value params[] = {Value::Text(std::string(user_id))};
-  auto done = txn.Execute("DELETE FROM auth_sessions WHERE user_id = $1", params);
+  auto done = txn.Execute("DELETE FROM auth.sessions WHERE user_id = $1", params);
   if (!done) return std::move(done).error();
   return Ok();
 }
@@ -328,7 +328,7 @@ Status AdminUsers::SoftDelete(store::Transaction& txn, std::string_view user_id)
   if (!found) return std::move(found).error();
   const Value id[] = {Value::Text(std::string(user_id))};
   if (!*found) {
-    auto row = txn.Query("SELECT 1 FROM auth_users WHERE id = $1", id);
+    auto row = txn.Query("SELECT 1 FROM auth.users WHERE id = $1", id);
     if (!row) return std::move(row).error();
     if (row->rows.empty()) return UserNotFound();
     return Ok();  // soft-deleted before
@@ -342,14 +342,14 @@ Status AdminUsers::SoftDelete(store::Transaction& txn, std::string_view user_id)
                               : Value::Text(crypto::Sha256Hex(user.id + user.email) + "@deleted.invalid");
   const Value params[] = {scrambled, Value::Text(now), Value::Text(user.id)};
   if (auto done = txn.Execute(
-          "UPDATE auth_users SET email = $1, email_change = NULL, email_change_sent_at = NULL, "
+          "UPDATE auth.users SET email = $1, email_change = NULL, email_change_sent_at = NULL, "
           "encrypted_password = NULL, deleted_at = $2 WHERE id = $3",
           params);
       !done) {
     return std::move(done).error();
   }
   if (Status s = EndSessions(txn, user.id); !s) return s;
-  if (auto done = txn.Execute("DELETE FROM auth_mfa_factors WHERE user_id = $1", id); !done) {
+  if (auto done = txn.Execute("DELETE FROM auth.mfa_factors WHERE user_id = $1", id); !done) {
     return std::move(done).error();
   }
   return RevokeEmailTokens(txn, user.id, "user_deleted", now);

@@ -228,7 +228,7 @@ Result<VerifiedToken> EmailTokens::VerifyCode(store::Transaction& txn, std::stri
   // The address is the user's own (sign-up, recovery, OTP) or their pending new one.
   std::string sql =
       "SELECT t.id, t.token, t.target_id, t.purpose, t.metadata, t.expires_at, t.verification_attempts "
-      "FROM auth_users u JOIN one_time_tokens t ON t.target_id = u.id "
+      "FROM auth.users u JOIN one_time_tokens t ON t.target_id = u.id "
       "WHERE (u.email = $1 OR u.email_change = $1) AND u.deleted_at IS NULL "
       "AND t.used_at IS NULL AND t.revoked = 0 AND t.purpose IN (";
   std::vector<Value> params = {Value::Text(std::string(email))};

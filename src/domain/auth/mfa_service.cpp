@@ -66,7 +66,7 @@ Result<std::vector<Value>> FindOwnedFactor(store::Transaction& txn, const MfaCal
                                            std::string_view factor_id) {
   const Value params[] = {TextParam(factor_id), TextParam(caller.user_id)};
   auto rows = txn.Query("SELECT " + std::string(kFactorColumns) +
-                            ", secret, last_used_step FROM auth_mfa_factors "
+                            ", secret, last_used_step FROM auth.mfa_factors "
                             "WHERE id = $1 AND user_id = $2",
                         params);
   if (!rows) return std::move(rows).error();
@@ -112,7 +112,7 @@ Status CheckChallenge(store::Transaction& txn, const MfaCaller& caller,
   const Value key[] = {TextParam(challenge_id), TextParam(factor_id)};
   auto rows = txn.Query(
       "SELECT expires_at, verified_at, verification_attempts, ip_address "
-      "FROM auth_mfa_challenges WHERE id = $1 AND factor_id = $2",
+      "FROM auth.mfa_challenges WHERE id = $1 AND factor_id = $2",
       key);
   if (!rows) return std::move(rows).error();
   if (rows->rows.empty()) {
@@ -132,7 +132,7 @@ Status CheckChallenge(store::Transaction& txn, const MfaCaller& caller,
   const auto expires_at = ParseTimestamp(Text(challenge[0]));
   if (!expires_at || now >= *expires_at) {
     const Value params[] = {Value::Text(id)};
-    if (Status s = Run(txn, "DELETE FROM auth_mfa_challenges WHERE id = $1", params); !s) return s;
+    if (Status s = Run(txn, "DELETE FROM auth.mfa_challenges WHERE id = $1", params); !s) return s;
     return Refused(ErrorCode::kFailedPrecondition, "mfa_challenge_expired",
                    "MFA challenge " + id +
                        " has expired, verify against another challenge or create a new challenge.");
@@ -152,14 +152,14 @@ Status Spend(store::Transaction& txn, const MfaCaller& caller, std::string_view 
   const Value others[] = {TextParam(caller.user_id), TextParam(factor_id)};
   const Value sessions[] = {TextParam(caller.user_id), TextParam(caller.session_id)};
   const std::pair<std::string_view, std::span<const Value>> statements[] = {
-      {"UPDATE auth_mfa_challenges SET verified_at = $1 WHERE id = $2", spend},
-      {"UPDATE auth_mfa_factors SET status = 'verified', last_used_step = $1 WHERE id = $2", mark},
+      {"UPDATE auth.mfa_challenges SET verified_at = $1 WHERE id = $2", spend},
+      {"UPDATE auth.mfa_factors SET status = 'verified', last_used_step = $1 WHERE id = $2", mark},
       // As GoTrue does: once a factor is verified, abandoned enrollments of its type go …
-      {"DELETE FROM auth_mfa_factors WHERE user_id = $1 AND id <> $2 AND status = 'unverified' "
+      {"DELETE FROM auth.mfa_factors WHERE user_id = $1 AND id <> $2 AND status = 'unverified' "
        "AND factor_type = 'totp'",
        others},
       // … and so do the user's other sessions that never passed a second factor.
-      {"DELETE FROM auth_sessions WHERE user_id = $1 AND id <> $2 AND aal = 'aal1'", sessions},
+      {"DELETE FROM auth.sessions WHERE user_id = $1 AND id <> $2 AND aal = 'aal1'", sessions},
   };
   for (const auto& [sql, params] : statements) {
     if (Status s = Run(txn, sql, params); !s) return s;
@@ -199,7 +199,7 @@ Result<EnrolledTotp> MfaService::EnrollTotp(store::Transaction& txn, const User&
   const Value stale[] = {TextParam(user.id),
                          Value::Text(FormatTimestamp(now - kUnverifiedFactorLifetime))};
   if (Status s = Run(txn,
-                     "DELETE FROM auth_mfa_factors WHERE user_id = $1 AND status = 'unverified' "
+                     "DELETE FROM auth.mfa_factors WHERE user_id = $1 AND status = 'unverified' "
                      "AND created_at < $2",
                      stale);
       !s) {
@@ -216,7 +216,7 @@ Result<EnrolledTotp> MfaService::EnrollTotp(store::Transaction& txn, const User&
       friendly_name.empty() ? Value::Null() : TextParam(friendly_name),
       Value::Text(crypto::SealTotpSecret(secret, config_.jwt_secret)), Value::Text(now_text)};
   auto rows = txn.Query(
-      "INSERT INTO auth_mfa_factors (user_id, friendly_name, factor_type, status, secret, "
+      "INSERT INTO auth.mfa_factors (user_id, friendly_name, factor_type, status, secret, "
       "created_at, updated_at) VALUES ($1, $2, 'totp', 'unverified', $3, $4, $4) RETURNING " +
           std::string(kFactorColumns),
       insert);
@@ -239,7 +239,7 @@ Result<MfaChallenge> MfaService::Challenge(store::Transaction& txn, const MfaCal
   const SystemTime now = clock_.Now();
   const SystemTime expires = now + config_.mfa_challenge_ttl;
   const Value expired[] = {TextParam(factor_id), Value::Text(FormatTimestamp(now))};
-  if (Status s = Run(txn, "DELETE FROM auth_mfa_challenges WHERE factor_id = $1 AND expires_at <= $2",
+  if (Status s = Run(txn, "DELETE FROM auth.mfa_challenges WHERE factor_id = $1 AND expires_at <= $2",
                      expired);
       !s) {
     return std::move(s).error();
@@ -247,7 +247,7 @@ Result<MfaChallenge> MfaService::Challenge(store::Transaction& txn, const MfaCal
   const Value insert[] = {TextParam(factor_id), Value::Text(FormatTimestamp(now)),
                           Value::Text(FormatTimestamp(expires)), TextParam(caller.ip)};
   auto rows = txn.Query(
-      "INSERT INTO auth_mfa_challenges (factor_id, created_at, expires_at, ip_address) "
+      "INSERT INTO auth.mfa_challenges (factor_id, created_at, expires_at, ip_address) "
       "VALUES ($1, $2, $3, $4) RETURNING id",
       insert);
   if (!rows) return std::move(rows).error();
@@ -276,7 +276,7 @@ Result<Factor> MfaService::Verify(store::Transaction& txn, const MfaCaller& call
   if (!step) {
     const Value id[] = {TextParam(challenge_id)};
     if (Status s = Run(txn,
-                       "UPDATE auth_mfa_challenges SET verification_attempts = "
+                       "UPDATE auth.mfa_challenges SET verification_attempts = "
                        "verification_attempts + 1 WHERE id = $1",
                        id);
         !s) {
@@ -302,9 +302,9 @@ Status MfaService::Unenroll(store::Transaction& txn, const MfaCaller& caller,
                    "AAL2 required to unenroll verified factor");
   }
   const Value id[] = {TextParam(factor_id)};
-  if (Status s = Run(txn, "DELETE FROM auth_mfa_factors WHERE id = $1", id); !s) return s;
+  if (Status s = Run(txn, "DELETE FROM auth.mfa_factors WHERE id = $1", id); !s) return s;
   // Sessions raised with this factor no longer have a second factor behind them.
-  return Run(txn, "UPDATE auth_sessions SET aal = 'aal1', factor_id = NULL WHERE factor_id = $1",
+  return Run(txn, "UPDATE auth.sessions SET aal = 'aal1', factor_id = NULL WHERE factor_id = $1",
              id);
 }
 

@@ -78,14 +78,14 @@ Result<IssuedSession> SessionService::Issue(store::Transaction& txn, const User&
                           Value::Text(std::string(session_id)), Value::Text(user.id),
                           parent_hash.empty() ? Value::Null() : Value::Text(std::string(parent_hash))};
   if (auto done = txn.Execute(
-          "INSERT INTO auth_refresh_tokens (token_hash, session_id, user_id, parent) "
+          "INSERT INTO auth.refresh_tokens (token_hash, session_id, user_id, parent) "
           "VALUES ($1, $2, $3, $4)",
           insert);
       !done) {
     return std::move(done).error();
   }
   const Value key[] = {Value::Text(std::string(session_id))};
-  auto session = txn.Query("SELECT aal, amr FROM auth_sessions WHERE id = $1", key);
+  auto session = txn.Query("SELECT aal, amr FROM auth.sessions WHERE id = $1", key);
   if (!session) return std::move(session).error();
   if (session->rows.empty()) {
     return Failure(ErrorCode::kUnauthenticated, "session_not_found", "Session not found");
@@ -109,7 +109,7 @@ Result<IssuedSession> SessionService::Create(store::Transaction& txn, const User
                           client.user_agent.empty() ? Value::Null() : Value::Text(client.user_agent),
                           client.ip.empty() ? Value::Null() : Value::Text(client.ip)};
   auto rows = txn.Query(
-      "INSERT INTO auth_sessions (user_id, amr, user_agent, ip) VALUES ($1, $2, $3, $4) RETURNING id",
+      "INSERT INTO auth.sessions (user_id, amr, user_agent, ip) VALUES ($1, $2, $3, $4) RETURNING id",
       params);
   if (!rows) return std::move(rows).error();
   const std::string session_id = rows->rows.at(0).at(0).as_text();
@@ -129,7 +129,7 @@ Result<IssuedSession> SessionService::Elevate(store::Transaction& txn, const Use
   const Value params[] = {Value::Text(entry), Value::Text(std::string(factor_id)),
                           Value::Text(std::string(session_id)), Value::Text(user.id)};
   auto done = txn.Execute(
-      "UPDATE auth_sessions SET aal = 'aal2', amr = json_insert(amr, '$[#]', json($1)), "
+      "UPDATE auth.sessions SET aal = 'aal2', amr = json_insert(amr, '$[#]', json($1)), "
       "factor_id = $2 WHERE id = $3 AND user_id = $4",
       params);
   if (!done) return std::move(done).error();
@@ -138,7 +138,7 @@ Result<IssuedSession> SessionService::Elevate(store::Transaction& txn, const Use
   // refreshed into a session that looks older than it is.
   const Value key[] = {Value::Text(std::string(session_id))};
   if (auto revoked = txn.Execute(
-          "UPDATE auth_refresh_tokens SET revoked = 1 WHERE session_id = $1 AND revoked = 0", key);
+          "UPDATE auth.refresh_tokens SET revoked = 1 WHERE session_id = $1 AND revoked = 0", key);
       !revoked) {
     return std::move(revoked).error();
   }
@@ -150,7 +150,7 @@ Result<SessionService::Refreshed> SessionService::Refresh(store::Transaction& tx
   const std::string hash = crypto::Sha256Hex(refresh_token);
   const Value key[] = {Value::Text(hash)};
   auto rows = txn.Query(
-      "SELECT id, session_id, user_id, revoked, updated_at FROM auth_refresh_tokens "
+      "SELECT id, session_id, user_id, revoked, updated_at FROM auth.refresh_tokens "
       "WHERE token_hash = $1",
       key);
   if (!rows) return std::move(rows).error();
@@ -167,7 +167,7 @@ Result<SessionService::Refreshed> SessionService::Refresh(store::Transaction& tx
         revoked_at && clock_.Now() - *revoked_at <= config_.refresh_reuse_interval;
     if (!within_grace) {
       const Value session[] = {Value::Text(session_id)};
-      if (auto done = txn.Execute("DELETE FROM auth_sessions WHERE id = $1", session); !done) {
+      if (auto done = txn.Execute("DELETE FROM auth.sessions WHERE id = $1", session); !done) {
         return std::move(done).error();
       }
       return Failure(ErrorCode::kUnauthenticated, "refresh_token_already_used",
@@ -183,13 +183,13 @@ Result<SessionService::Refreshed> SessionService::Refresh(store::Transaction& tx
   }
   if (!row[3].as_bool()) {
     const Value id[] = {row[0]};
-    if (auto done = txn.Execute("UPDATE auth_refresh_tokens SET revoked = 1 WHERE id = $1", id);
+    if (auto done = txn.Execute("UPDATE auth.refresh_tokens SET revoked = 1 WHERE id = $1", id);
         !done) {
       return std::move(done).error();
     }
   }
   const Value session[] = {Value::Text(session_id)};
-  if (auto done = txn.Execute("UPDATE auth_sessions SET refreshed_at = now() WHERE id = $1", session);
+  if (auto done = txn.Execute("UPDATE auth.sessions SET refreshed_at = now() WHERE id = $1", session);
       !done) {
     return std::move(done).error();
   }
@@ -204,13 +204,13 @@ Status SessionService::Logout(store::Transaction& txn, const policy::Identity& i
   std::string_view sql;
   switch (scope) {
     case LogoutScope::kLocal:
-      sql = "DELETE FROM auth_sessions WHERE user_id = $1 AND id = $2";
+      sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id = $2";
       break;
     case LogoutScope::kGlobal:
-      sql = "DELETE FROM auth_sessions WHERE user_id = $1 AND $2 IS NOT NULL";
+      sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND $2 IS NOT NULL";
       break;
     case LogoutScope::kOthers:
-      sql = "DELETE FROM auth_sessions WHERE user_id = $1 AND id <> $2";
+      sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id <> $2";
       break;
   }
   auto done = txn.Execute(sql, params);
@@ -222,7 +222,7 @@ Result<SessionState> SessionService::Check(store::Transaction& txn, std::string_
                                            std::string_view user_id) {
   const Value params[] = {Value::Text(std::string(session_id)), Value::Text(std::string(user_id))};
   auto rows = txn.Query(
-      "SELECT s.aal, u.banned_until FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id "
+      "SELECT s.aal, u.banned_until FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id "
       "WHERE s.id = $1 AND s.user_id = $2 AND u.deleted_at IS NULL",
       params);
   if (!rows) return std::move(rows).error();

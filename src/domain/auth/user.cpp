@@ -42,7 +42,7 @@ User UserFromRow(const std::vector<Value>& r) {
 
 Result<std::optional<User>> FindOne(store::Transaction& txn, std::string_view where,
                                     std::string_view param) {
-  const std::string sql = "SELECT " + std::string(kUserColumns) + " FROM auth_users WHERE " +
+  const std::string sql = "SELECT " + std::string(kUserColumns) + " FROM auth.users WHERE " +
                           std::string(where) + " = $1 AND deleted_at IS NULL";
   const Value params[] = {Value::Text(std::string(param))};
   auto rows = txn.Query(sql, params);
@@ -76,7 +76,7 @@ Result<User> Create(store::Transaction& txn, const NewUser& user) {
       user.encrypted_password.empty() ? Value::Null() : Value::Text(user.encrypted_password),
       Value::Text(user.user_metadata), Value::Text(user.app_metadata), Value::Bool(user.confirmed)};
   auto rows = txn.Query(
-      "INSERT INTO auth_users (email, encrypted_password, raw_user_meta_data, raw_app_meta_data, "
+      "INSERT INTO auth.users (email, encrypted_password, raw_user_meta_data, raw_app_meta_data, "
       "email_confirmed_at) VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END) RETURNING " +
           std::string(kUserColumns),
       params);
@@ -95,7 +95,7 @@ Result<std::optional<User>> FindByEmail(store::Transaction& txn, std::string_vie
 Result<std::vector<Factor>> ListFactors(store::Transaction& txn, std::string_view user_id) {
   const Value params[] = {Value::Text(std::string(user_id))};
   auto rows = txn.Query(
-      "SELECT id, friendly_name, factor_type, status, created_at, updated_at FROM auth_mfa_factors "
+      "SELECT id, friendly_name, factor_type, status, created_at, updated_at FROM auth.mfa_factors "
       "WHERE user_id = $1 ORDER BY created_at, id",
       params);
   if (!rows) return std::move(rows).error();
@@ -110,7 +110,7 @@ Result<std::vector<Factor>> ListFactors(store::Transaction& txn, std::string_vie
 Result<std::vector<User>> ListPage(store::Transaction& txn, int64_t limit, int64_t offset) {
   const Value params[] = {Value::Int(limit), Value::Int(offset)};
   auto rows = txn.Query("SELECT " + std::string(kUserColumns) +
-                            " FROM auth_users WHERE deleted_at IS NULL "
+                            " FROM auth.users WHERE deleted_at IS NULL "
                             "ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2",
                         params);
   if (!rows) return std::move(rows).error();
@@ -121,7 +121,7 @@ Result<std::vector<User>> ListPage(store::Transaction& txn, int64_t limit, int64
 }
 
 Result<int64_t> Count(store::Transaction& txn) {
-  auto rows = txn.Query("SELECT count(*) FROM auth_users WHERE deleted_at IS NULL");
+  auto rows = txn.Query("SELECT count(*) FROM auth.users WHERE deleted_at IS NULL");
   if (!rows) return std::move(rows).error();
   return rows->rows.at(0).at(0).as_int();
 }
@@ -140,14 +140,14 @@ Status SetColumn(store::Transaction& txn, std::string_view user_id, std::string_
   }
   const Value params[] = {value ? Value::Text(std::move(*value)) : Value::Null(),
                           Value::Text(std::string(user_id))};
-  auto done = txn.Execute("UPDATE auth_users SET " + std::string(column) + " = $1 WHERE id = $2", params);
+  auto done = txn.Execute("UPDATE auth.users SET " + std::string(column) + " = $1 WHERE id = $2", params);
   if (!done) return std::move(done).error();
   return Ok();
 }
 
 Result<bool> Delete(store::Transaction& txn, std::string_view user_id) {
   const Value params[] = {Value::Text(std::string(user_id))};
-  auto done = txn.Execute("DELETE FROM auth_users WHERE id = $1", params);
+  auto done = txn.Execute("DELETE FROM auth.users WHERE id = $1", params);
   if (!done) return std::move(done).error();
   return *done > 0;
 }

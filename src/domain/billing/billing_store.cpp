@@ -86,13 +86,13 @@ Result<bool> Stale(Context& c, std::string_view object_type, const std::string& 
   const std::string at = FormatTimestamp(c.event.occurred_at);
   const Value key[] = {Value::Text(c.provider), Value::Text(std::string(object_type)), Value::Text(object_id)};
   auto stored = One(c.txn,
-                    "SELECT event_at FROM kit_billing_versions WHERE provider = $1 AND object_type = $2 AND object_id = $3",
+                    "SELECT event_at FROM kit.billing_versions WHERE provider = $1 AND object_type = $2 AND object_id = $3",
                     key);
   if (!stored) return std::move(stored).error();
   if (*stored && **stored > at) return true;
   const Value row[] = {key[0], key[1], key[2], Value::Text(at)};
   auto written = c.txn.Execute(
-      "INSERT INTO kit_billing_versions (provider, object_type, object_id, event_at) VALUES ($1, $2, $3, $4) "
+      "INSERT INTO kit.billing_versions (provider, object_type, object_id, event_at) VALUES ($1, $2, $3, $4) "
       "ON CONFLICT (provider, object_type, object_id) DO UPDATE SET event_at = excluded.event_at",
       row);
   if (!written) return std::move(written).error();
@@ -313,7 +313,7 @@ Result<Applied> ApplyEvent(store::Transaction& txn, const Event& event, const Pl
   const Value record[] = {Value::Text(c.provider), Value::Text(event.id), Value::Text(event.type),
                           Value::Text(FormatTimestamp(event.occurred_at))};
   auto fresh = txn.Execute(
-      "INSERT INTO kit_billing_events (provider, event_id, event_type, occurred_at) VALUES ($1, $2, $3, $4) "
+      "INSERT INTO kit.billing_events (provider, event_id, event_type, occurred_at) VALUES ($1, $2, $3, $4) "
       "ON CONFLICT (provider, event_id) DO NOTHING",
       record);
   if (!fresh) return std::move(fresh).error();
@@ -334,7 +334,7 @@ Result<Applied> ApplyEvent(store::Transaction& txn, const Event& event, const Pl
   if (!step) return step;
   if (step->outcome != Outcome::kApplied) {
     const Value outcome[] = {Value::Text(std::string(OutcomeName(step->outcome))), record[0], record[1]};
-    auto marked = txn.Execute("UPDATE kit_billing_events SET outcome = $1 WHERE provider = $2 AND event_id = $3", outcome);
+    auto marked = txn.Execute("UPDATE kit.billing_events SET outcome = $1 WHERE provider = $2 AND event_id = $3", outcome);
     if (!marked) return std::move(marked).error();
   }
   return step;

@@ -68,7 +68,7 @@ Result<std::vector<ProviderJob>> DueJobs(store::Store& store, const Clock& clock
   const Value params[] = {Value::Text(FormatTimestamp(clock.Now())), Value::Int(limit)};
   auto rows = (*txn)->Query(
       "SELECT id, provider, subscription_id, item_id, quantity, attempts, kind, customer_id, meter, usage_id, "
-      "created_at FROM kit_billing_jobs "
+      "created_at FROM kit.billing_jobs "
       "WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
       params);
   if (!rows) return std::move(rows).error();
@@ -112,14 +112,14 @@ Status Record(store::Store& store, const ProviderJob& job, const Clock& clock, b
     const Value params[] = {Value::Text(FormatTimestamp(now)), Value::Int(job.id), Value::Int(job.quantity),
                             error.empty() ? Value::Null() : Value::Text(error)};
     auto done = (*txn)->Execute(
-        "UPDATE kit_billing_jobs SET done_at = $1, last_error = $4, attempts = attempts + 1 WHERE id = $2 AND quantity = $3",
+        "UPDATE kit.billing_jobs SET done_at = $1, last_error = $4, attempts = attempts + 1 WHERE id = $2 AND quantity = $3",
         params);
     if (!done) return std::move(done).error();
   } else {
     const Value params[] = {Value::Int(job.id), Value::Int(job.quantity),
                             Value::Text(FormatTimestamp(now + Backoff(job.attempts))), Value::Text(error)};
     auto retry = (*txn)->Execute(
-        "UPDATE kit_billing_jobs SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4 "
+        "UPDATE kit.billing_jobs SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4 "
         "WHERE id = $1 AND quantity = $2",
         params);
     if (!retry) return std::move(retry).error();

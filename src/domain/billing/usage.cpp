@@ -70,7 +70,7 @@ Result<store::Rows> ReportUsage(store::Transaction& txn, bool service_role, std:
   const Value usage[] = {account[0], Value::Text(item.subscription_id), Value::Text(item.item_id),
                          feature.empty() ? Value::Null() : Value::Text(std::string(feature)), Value::Int(quantity)};
   auto inserted = txn.Query(
-      "INSERT INTO kit_billing_usage (account_id, subscription_id, subscription_item_id, feature, quantity) "
+      "INSERT INTO kit.billing_usage (account_id, subscription_id, subscription_item_id, feature, quantity) "
       "VALUES ($1, $2, $3, $4, $5) RETURNING id",
       usage);
   if (!inserted) return std::move(inserted).error();
@@ -79,14 +79,14 @@ Result<store::Rows> ReportUsage(store::Transaction& txn, bool service_role, std:
                        Value::Int(quantity),       Value::Text(item.customer_id),    meter.empty() ? Value::Null() : Value::Text(meter),
                        id};
   auto queued = txn.Execute(
-      "INSERT INTO kit_billing_jobs (kind, provider, subscription_id, item_id, quantity, customer_id, meter, usage_id) "
+      "INSERT INTO kit.billing_jobs (kind, provider, subscription_id, item_id, quantity, customer_id, meter, usage_id) "
       "VALUES ('usage', $1, $2, $3, $4, $5, $6, $7)",
       job);
   if (!queued) return std::move(queued).error();
   const Value by_id[] = {id};
   return txn.Query(
       "SELECT id, account_id, subscription_id, subscription_item_id, feature, quantity, created_at "
-      "FROM kit_billing_usage WHERE id = $1",
+      "FROM kit.billing_usage WHERE id = $1",
       by_id);
 }
 

@@ -33,7 +33,7 @@ Result<Purged> Purge(store::Transaction& txn, const Clock& clock) {
   n = Delete(txn, "DELETE FROM notifications WHERE expires_at IS NOT NULL AND expires_at <= $1", at);
   if (!n) return std::move(n).error();
   purged.notifications = *n;
-  n = Delete(txn, "DELETE FROM auth_mfa_challenges WHERE expires_at <= $1", at);
+  n = Delete(txn, "DELETE FROM auth.mfa_challenges WHERE expires_at <= $1", at);
   if (!n) return std::move(n).error();
   purged.mfa_challenges = *n;
   return purged;

@@ -28,9 +28,9 @@ Result<Created> Create(store::Transaction& txn, const NewNotification& n) {
   // The personal account's owner, or every member of a team.
   const Value account[] = {Value::Text(n.account_id)};
   auto recipients = txn.Query(
-      "SELECT u.email FROM accounts a JOIN auth_users u ON u.id = a.primary_owner_user_id "
+      "SELECT u.email FROM accounts a JOIN auth.users u ON u.id = a.primary_owner_user_id "
       "WHERE a.id = $1 AND a.is_personal_account AND u.email IS NOT NULL "
-      "UNION SELECT u.email FROM accounts_memberships m JOIN auth_users u ON u.id = m.user_id "
+      "UNION SELECT u.email FROM accounts_memberships m JOIN auth.users u ON u.id = m.user_id "
       "WHERE m.account_id = $1 AND u.email IS NOT NULL ORDER BY 1",
       account);
   if (!recipients) return std::move(recipients).error();
