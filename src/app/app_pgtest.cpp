@@ -61,7 +61,12 @@ TEST(AppOnPostgres, AppMigrationsRunNativelyAndEveryNewTableIsForced) {
   Config config;
   config.data_dir = dir.path().string();
   config.database_url = db.url();
-  WriteFile(dir.path() / "migrations" / "0001_notes.sql", R"(
+  // The seed's pattern: a new permission (its own file: an enum value is usable only after
+  // its transaction), then rows for it in a core table, written by the migration itself.
+  WriteFile(dir.path() / "migrations" / "0001_permissions.sql",
+            "ALTER TYPE public.app_permissions ADD VALUE 'notes.manage';\n");
+  WriteFile(dir.path() / "migrations" / "0002_notes.sql", R"(
+INSERT INTO public.role_permissions (role, permission) VALUES ('owner', 'notes.manage');
 CREATE EXTENSION IF NOT EXISTS ltree;
 CREATE TABLE public.notes (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -86,8 +91,8 @@ CREATE TABLE public.note_jobs (id bigserial PRIMARY KEY);
   ASSERT_TRUE(applied) << Describe(applied.error());
   auto status = (*app)->AppMigrationStatus();
   ASSERT_TRUE(status) << Describe(status.error());
-  ASSERT_EQ(status->size(), 1u);
-  EXPECT_TRUE((*status)[0].applied);
+  ASSERT_EQ(status->size(), 2u);
+  for (const auto& m : *status) EXPECT_TRUE(m.applied) << m.name;
 
   auto admin = store::postgres::PgConnection::Open(db.admin_url());
   ASSERT_TRUE(admin) << Describe(admin.error());
@@ -109,9 +114,20 @@ CREATE TABLE public.note_jobs (id bigserial PRIMARY KEY);
     EXPECT_EQ(row[1], store::Value::Bool(true)) << row[0].as_text();
     EXPECT_EQ(row[2], store::Value::Bool(true)) << row[0].as_text();
   }
+  // The migration's own row landed, and every core table is forced again afterwards.
+  auto granted = (*admin)->Query("SELECT count(*) FROM public.role_permissions WHERE permission = 'notes.manage'", {},
+                                 store::postgres::TypeNames{});
+  ASSERT_TRUE(granted) << Describe(granted.error());
+  EXPECT_EQ(granted->rows[0][0], store::Value::Int(1));
+  auto unforced = (*admin)->Query(
+      "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind = 'r' AND n.nspname IN ('public', 'auth', 'kit', 'storage') AND NOT c.relforcerowsecurity "
+      "AND c.relname NOT IN ('schema_migrations', 'app_migrations')", {}, store::postgres::TypeNames{});
+  ASSERT_TRUE(unforced) << Describe(unforced.error());
+  EXPECT_EQ(unforced->rows[0][0], store::Value::Int(0));
 
   // A later file that forgets row-level security is refused as a whole, naming the line.
-  WriteFile(dir.path() / "migrations" / "0002_tags.sql",
+  WriteFile(dir.path() / "migrations" / "0003_tags.sql",
             "CREATE TABLE public.tags (id int PRIMARY KEY);\n\nCREATE TABLE public.tag_links (id int);\n"
             "ALTER TABLE public.tags ENABLE ROW LEVEL SECURITY;\n");
   auto reopened = App::Open(config);
@@ -120,16 +136,16 @@ CREATE TABLE public.note_jobs (id bigserial PRIMARY KEY);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("table \"tag_links\" was created without row-level security"),
             std::string::npos) << refused.error().message;
-  EXPECT_NE(refused.error().message.find("(0002_tags.sql:3)"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("(0003_tags.sql:3)"), std::string::npos) << refused.error().message;
   auto tags = (*admin)->Query("SELECT count(*) FROM pg_class WHERE relname = 'tags'", {}, store::postgres::TypeNames{});
   ASSERT_TRUE(tags);
   EXPECT_EQ(tags->rows[0][0], store::Value::Int(0));  // rolled back with the file
 
   // A PostgreSQL error in an app file names the file and line too.
-  WriteFile(dir.path() / "migrations" / "0002_tags.sql", "SELECT 1;\n\nCREATE TABLE public.tags (id nosuchtype);\n");
+  WriteFile(dir.path() / "migrations" / "0003_tags.sql", "SELECT 1;\n\nCREATE TABLE public.tags (id nosuchtype);\n");
   auto bad = (*reopened)->Migrate();
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("(0002_tags.sql:3)"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("(0003_tags.sql:3)"), std::string::npos) << bad.error().message;
 }
 
 TEST(AppOnPostgres, AnUnreachableDatabaseIsAClearError) {

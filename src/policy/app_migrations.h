@@ -50,7 +50,8 @@ inline constexpr std::string_view kNoRlsMarker = "tenantbase: no-rls";
 // "(file_name:line)". The caller rolls the transaction back on failure.
 Status RunPostgresMigration(store::Transaction& txn, std::string_view script, std::string_view file_name);
 
-// The same file on PostgreSQL: `script` runs natively, then every table it created must
+// The same file on PostgreSQL: `script` runs natively (the owner's tables unforced for its
+// length, so its INSERTs into core tables work as in the seed), then every table it created must
 // have row-level security (the same rule and message as above) and gets FORCE ROW LEVEL
 // SECURITY as well, so the owning connection role is bound by the policies too. Runs in a
 // schema transaction (store::Access::kSchema). Errors end with "(file_name:line)".

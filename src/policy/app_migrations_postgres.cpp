@@ -1,5 +1,5 @@
 // An app's migration on PostgreSQL: the script runs natively (plpgsql, ltree, DO blocks and
-// all), then the same rule as on SQLite holds — every table it created has row-level
+// all; its INSERTs into core tables too, see below), then the same rule as on SQLite holds — every table it created has row-level
 // security, unless its CREATE TABLE is marked `-- tenantbase: no-rls` — and every such table
 // is also FORCE'd, so the server's connecting role, which owns it, is no exception.
 #include <map>
@@ -83,7 +83,26 @@ Status RunNativeMigration(store::Transaction& txn, std::string_view script, std:
   std::set<int64_t> existing;
   for (const auto& row : before->rows) existing.insert(row[0].as_int());
 
+  // The seed's migrations write rows too (role_permissions, storage.buckets, …), as the
+  // owner. FORCE ROW LEVEL SECURITY would hold the owner to the policies, so for the
+  // script's length — inside its transaction, tables locked — the owner's tables are not
+  // forced; they are forced again before it commits (and a failure rolls it all back).
+  auto forced = txn.Query(
+      "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p') AND c.relforcerowsecurity "
+      "AND c.relowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)");
+  if (!forced) return std::move(forced).error();
+  auto force_all = [&](const char* how) -> Status {
+    std::string sql;
+    for (const auto& row : forced->rows) {
+      sql += "ALTER TABLE IF EXISTS " + row[0].as_text() + " " + how + " ROW LEVEL SECURITY;";
+    }
+    return sql.empty() ? Ok() : txn.ExecuteScript(sql);
+  };
+  if (Status s = force_all("NO FORCE"); !s) return s;
   if (Status s = txn.ExecuteScript(script); !s) return InFile(std::move(s).error(), file_name);
+  if (Status s = force_all("FORCE"); !s) return s;
 
   auto after = txn.Query(kTables);
   if (!after) return std::move(after).error();
