@@ -235,6 +235,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
     e.sqlstate = "08001";
     return e;
   }
+  // NOTICEs ("relation … already exists, skipping") are not errors and must not reach the
+  // terminal through libpq's default processor; nothing reads them.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   auto self = std::unique_ptr<PgConnection>(new PgConnection(conn));
   // 15: views WITH (security_invoker = true), which the seed's views need.
   if (PQserverVersion(conn) < 150000) {
