@@ -260,7 +260,7 @@ Status App::Serve() {
     // What /rest/v1 exposes and the policies that guard it, read once after migrating.
     auto txn = store_->Begin(store::Access::kRead);
     if (!txn) return std::move(txn).error();
-    auto catalog = api::rest::Catalog::Load(**txn);
+    auto catalog = api::rest::Catalog::Load(**txn, store_->dialect());
     if (!catalog) return std::move(catalog).error();
     auto policies = policy::PolicySet::Load(**txn);
     if (!policies) return std::move(policies).error();

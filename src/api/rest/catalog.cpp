@@ -19,7 +19,85 @@ bool IsInternalTable(std::string_view name) {
          name == "schema_migrations";
 }
 
-Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn) {
+namespace {
+
+// PostgreSQL: the public schema's tables and views from pg_catalog, in the same shape.
+Status LoadPostgres(store::Transaction& txn, std::vector<Relation>& relations, std::vector<ForeignKey>& foreign_keys) {
+  auto listed = txn.Query(
+      "SELECT c.oid::bigint, c.relname::text, c.relkind::text FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v') ORDER BY c.relname");
+  if (!listed) return std::move(listed).error();
+  for (const auto& row : listed->rows) {
+    const std::string& name = row[1].as_text();
+    if (IsInternalTable(name)) continue;
+    Relation relation;
+    relation.name = name;
+    relation.is_view = row[2].as_text() == "v";
+    const Value params[] = {row[0]};
+    auto columns = txn.Query(
+        "SELECT a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+        "a.atthasdef OR a.attidentity <> '', pg_catalog.pg_get_expr(d.adbin, d.adrelid), "
+        "coalesce(array_position(pk.conkey, a.attnum), 0), t.typtype = 'e' "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+        "LEFT JOIN pg_catalog.pg_constraint pk ON pk.conrelid = a.attrelid AND pk.contype = 'p' "
+        "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        params);
+    if (!columns) return std::move(columns).error();
+    std::vector<std::pair<int, std::string>> key;
+    for (const auto& c : columns->rows) {
+      CatalogColumn column;
+      column.name = c[0].as_text();
+      column.declared_type = c[1].as_text();
+      column.type = c[6].as_bool() ? store::ColumnType::kEnum : store::ColumnTypeFromDeclared(column.declared_type);
+      column.not_null = c[2].as_bool();
+      column.has_default = c[3].as_bool();
+      if (!c[4].is_null()) column.default_sql = c[4].as_text();
+      column.primary_key_position = static_cast<int>(c[5].as_int());
+      if (column.primary_key_position > 0) key.emplace_back(column.primary_key_position, column.name);
+      relation.columns.push_back(std::move(column));
+    }
+    std::sort(key.begin(), key.end());
+    for (auto& [position, column] : key) relation.primary_key.push_back(column);
+    if (!relation.is_view) {
+      // Keys to other schemas (auth.users) are not embeddable and are left out, as on SQLite
+      // where their targets are internal tables.
+      auto keys = txn.Query(
+          "SELECT con.conname::text, tc.relname::text, a.attname::text, ta.attname::text "
+          "FROM pg_catalog.pg_constraint con "
+          "CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(col, tcol, ord) "
+          "JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.col "
+          "JOIN pg_catalog.pg_attribute ta ON ta.attrelid = con.confrelid AND ta.attnum = k.tcol "
+          "JOIN pg_catalog.pg_class tc ON tc.oid = con.confrelid "
+          "JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace "
+          "WHERE con.contype = 'f' AND con.conrelid = $1::oid AND tn.nspname = 'public' "
+          "ORDER BY con.conname, k.ord",
+          params);
+      if (!keys) return std::move(keys).error();
+      std::string current;
+      for (const auto& k : keys->rows) {
+        if (k[0].as_text() != current) {
+          current = k[0].as_text();
+          foreign_keys.push_back(ForeignKey{current, name, {}, k[1].as_text(), {}});
+        }
+        foreign_keys.back().columns.push_back(k[2].as_text());
+        foreign_keys.back().target_columns.push_back(k[3].as_text());
+      }
+    }
+    relations.push_back(std::move(relation));
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn, std::string_view dialect) {
+  if (dialect == "postgres") {
+    auto catalog = std::make_shared<Catalog>();
+    if (Status s = LoadPostgres(txn, catalog->relations_, catalog->foreign_keys_); !s) return std::move(s).error();
+    return std::shared_ptr<const Catalog>(std::move(catalog));
+  }
   auto enums = txn.Query("SELECT DISTINCT type_name FROM kit_enum_values");
   if (!enums) return std::move(enums).error();
   std::set<std::string, std::less<>> enum_types;

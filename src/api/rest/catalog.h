@@ -49,8 +49,9 @@ struct Relation {
 class Catalog {
  public:
   // Reads every public table and view: internal tables (auth_*, kit_*, storage_*, sqlite_*,
-  // schema_migrations) are never exposed.
-  static Result<std::shared_ptr<const Catalog>> Load(store::Transaction& txn);
+  // schema_migrations) are never exposed. `dialect` is the store's: SQLite's schema tables
+  // or PostgreSQL's pg_catalog (the public schema; real constraint names).
+  static Result<std::shared_ptr<const Catalog>> Load(store::Transaction& txn, std::string_view dialect = "sqlite");
 
   const Relation* Find(std::string_view name) const;
   // Foreign keys from `from` to `to` and from `to` to `from`, for embedding; a key that
