@@ -9,4 +9,14 @@ int Rows::ColumnIndex(std::string_view name) const {
   return -1;
 }
 
+std::string InList(int first, size_t count) {
+  if (count == 0) return "(SELECT NULL WHERE false)";
+  std::string out = "(";
+  for (size_t i = 0; i < count; ++i) {
+    if (i) out += ", ";
+    out += "$" + std::to_string(first + static_cast<int>(i));
+  }
+  return out + ")";
+}
+
 }  // namespace tb::store

@@ -105,12 +105,18 @@ class Transaction {
   virtual Status Commit() = 0;
 
   virtual Access access() const = 0;
+  // The store's dialect ("sqlite" or "postgres"), for the few statements that must differ.
+  virtual std::string_view dialect() const = 0;
 
   // Who the transaction runs for (Store::Begin). Changing it takes effect for the next
   // statement and empties the functions' memo; see AsServer.
   virtual const RequestContext& request() const = 0;
   virtual void set_request(RequestContext request) = 0;
 };
+
+// "($first, …, $first+count-1)", the right side of `x IN …` for `count` bound values, in
+// SQL both dialects read; an empty list is a subquery of no rows (`IN ()` is SQLite's only).
+std::string InList(int first, size_t count);
 
 // Runs the rest of a scope with the server's own rights (PostgreSQL: the body of a
 // SECURITY DEFINER function after it checked the caller), then restores the caller. As in

@@ -26,7 +26,14 @@ describe('notifications', () => {
     assert.equal(data.type, 'warning');
     assert.equal(data.channel, 'in_app');
     assert.equal(data.dismissed, false);
-    assert.ok(data.expires_at > data.created_at);
+    // The seed's default expiry, now() + interval '1 month': the same day next month, or its
+    // last day when that month is shorter.
+    const created = new Date(data.created_at);
+    const expires = new Date(data.expires_at);
+    const month = (d) => d.getUTCFullYear() * 12 + d.getUTCMonth();
+    const lastDay = new Date(Date.UTC(expires.getUTCFullYear(), expires.getUTCMonth() + 1, 0)).getUTCDate();
+    assert.equal(month(expires) - month(created), 1, `${data.created_at} → ${data.expires_at}`);
+    assert.equal(expires.getUTCDate(), Math.min(created.getUTCDate(), lastDay));
     const seen = await member.client.from('notifications').select('id, body').eq('id', data.id);
     assert.deepEqual(seen.data, [{ id: data.id, body: 'Your trial ends soon' }]);
     assert.deepEqual((await outsider.client.from('notifications').select('id').eq('id', data.id)).data, []);

@@ -8,6 +8,7 @@
 #include "api/auth/handler_support.h"
 #include "api/json.h"
 #include "crypto/password.h"
+#include "domain/auth/admin_users.h"
 #include "crypto/random.h"
 
 namespace tb::api::auth {
@@ -257,12 +258,10 @@ http::Response UpdateUser(http::Request& request, const AuthContext& context) {
   }
   if (!data.empty()) {
     // GoTrue merges the given keys into user_metadata; a null value removes a key.
-    const store::Value params[] = {store::Value::Text(data), store::Value::Text(identity->user_id)};
-    if (auto done = (*txn)->Execute(
-            "UPDATE auth.users SET raw_user_meta_data = json_patch(raw_user_meta_data, $1) WHERE id = $2",
-            params);
-        !done) {
-      return AuthErrorFrom(done.error());
+    auto merged = tb::auth::MergeMetadata((*user)->raw_user_meta_data, data);
+    if (!merged) return AuthErrorFrom(merged.error());
+    if (Status s = tb::auth::users::SetColumn(**txn, identity->user_id, tb::auth::users::kRawUserMetaData, *merged); !s) {
+      return AuthErrorFrom(s.error());
     }
   }
   std::optional<mail::Message> message;

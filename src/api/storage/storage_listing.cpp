@@ -168,20 +168,16 @@ http::Response RemoveObjects(const StorageContext& context, http::Request& reque
   if (!body->HasMember("prefixes") || !(*body)["prefixes"].IsArray() || (*body)["prefixes"].Size() > 1000) {
     return StorageError(400, "InvalidRequest", "prefixes must be an array of at most 1000 object names");
   }
-  rapidjson::StringBuffer names_json;
-  JsonWriter names(names_json);
-  names.StartArray();
+  std::vector<Value> params = {Value::Text(bucket)};
   for (const auto& p : (*body)["prefixes"].GetArray()) {
     if (!p.IsString()) return StorageError(400, "InvalidRequest", "prefixes must be strings");
-    names.String(p.GetString(), p.GetStringLength());
+    params.push_back(Value::Text(std::string(p.GetString(), p.GetStringLength())));
   }
-  names.EndArray();
   auto who = Caller(request, context);
   if (!who) return FromError(who.error());
   auto txn = Begin(context, *who, store::Access::kWrite);
   if (!txn) return FromError(txn.error());
-  const Value params[] = {Value::Text(bucket), Value::Text(names_json.GetString())};
-  const std::string where = "bucket_id = $1 AND name IN (SELECT value FROM json_each($2))" +
+  const std::string where = "bucket_id = $1 AND name IN " + store::InList(2, params.size() - 1) +
                             AndPolicy(ObjectsUsing(context, *who, Command::kDelete)) +
                             AndPolicy(ObjectsUsing(context, *who, Command::kSelect));
   auto rows = (*txn)->Query(
@@ -190,13 +186,9 @@ http::Response RemoveObjects(const StorageContext& context, http::Request& reque
   if (!rows) return FromError(rows.error());
   {
     store::AsServer server(**txn);
-    rapidjson::StringBuffer ids_json;
-    JsonWriter ids(ids_json);
-    ids.StartArray();
-    for (const auto& r : rows->rows) WriteString(ids, r[1].as_text());
-    ids.EndArray();
-    const Value by_id[] = {Value::Text(ids_json.GetString())};
-    auto deleted = (*txn)->Execute("DELETE FROM storage.objects WHERE id IN (SELECT value FROM json_each($1))", by_id);
+    std::vector<Value> by_id;
+    for (const auto& r : rows->rows) by_id.push_back(r[1]);
+    auto deleted = (*txn)->Execute("DELETE FROM storage.objects WHERE id IN " + store::InList(1, by_id.size()), by_id);
     if (!deleted) return FromError(deleted.error());
   }
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());

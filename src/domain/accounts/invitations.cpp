@@ -96,10 +96,7 @@ Result<Invited> AddInvitations(store::Transaction& txn, std::string_view caller,
                    settings.site_url + "/join?invite_token=" + token + "\n\nThe invitation expires at " + expires_at + ".\n";
     invited.emails.push_back(std::move(message));
   }
-  std::string json = "[";
-  for (size_t i = 0; i < ids.size(); ++i) json += (i ? "," : "") + std::to_string(ids[i].as_int());
-  const Value list[] = {Value::Text(json + "]")};
-  auto rows = txn.Query(std::string(kInvitationColumns) + "WHERE id IN (SELECT value FROM json_each($1)) ORDER BY id", list);
+  auto rows = txn.Query(std::string(kInvitationColumns) + "WHERE id IN " + store::InList(1, ids.size()) + " ORDER BY id", ids);
   if (!rows) return std::move(rows).error();
   invited.rows = std::move(*rows);
   return invited;
@@ -111,7 +108,7 @@ Result<store::Rows> AccountInvitations(store::Transaction& txn, std::string_view
       "SELECT i.id, i.email, i.account_id, i.role, i.invited_by, i.created_at, i.updated_at, i.expires_at, "
       "p.name AS inviter_name, p.email AS inviter_email "
       "FROM invitations i JOIN accounts a ON a.id = i.account_id "
-      "LEFT JOIN accounts p ON p.id = i.invited_by AND p.is_personal_account = 1 "
+      "LEFT JOIN accounts p ON p.id = i.invited_by AND p.is_personal_account = true "
       "WHERE a.slug = $1 AND has_permission($2, a.id, 'invites.manage') ORDER BY i.created_at, i.id",
       params);
 }

@@ -138,14 +138,16 @@ Result<store::Rows> CreateTeamAccount(store::Transaction& txn, std::string_view 
 
 Result<store::Rows> TeamAccountWorkspace(store::Transaction& txn, std::string_view user_id, std::string_view slug) {
   const Value params[] = {Value::Text(std::string(user_id)), Value::Text(std::string(slug))};
+  const std::string permissions = txn.dialect() == "postgres" ? "coalesce(json_agg(rp.permission), '[]'::json)"
+                                                              : "json_group_array(rp.permission)";
   auto rows = txn.Query(
       "SELECT a.id AS id, a.name AS name, a.picture_url AS picture_url, a.slug AS slug, m.account_role AS role, "
       "r.hierarchy_level AS role_hierarchy_level, a.primary_owner_user_id AS primary_owner_user_id, "
       "(SELECT s.status FROM subscriptions s WHERE s.account_id = a.id ORDER BY s.created_at DESC LIMIT 1) "
       "AS subscription_status, "
-      "(SELECT json_group_array(rp.permission) FROM role_permissions rp WHERE rp.role = m.account_role) AS permissions "
+      "(SELECT " + permissions + " FROM role_permissions rp WHERE rp.role = m.account_role) AS permissions "
       "FROM accounts a JOIN accounts_memberships m ON m.account_id = a.id AND m.user_id = $1 "
-      "JOIN roles r ON r.name = m.account_role WHERE a.slug = $2 AND a.is_personal_account = 0",
+      "JOIN roles r ON r.name = m.account_role WHERE a.slug = $2 AND a.is_personal_account = false",
       params);
   if (!rows) return rows;
   rows->columns[rows->ColumnIndex("permissions")].type = store::ColumnType::kJson;
@@ -162,7 +164,7 @@ Result<store::Rows> AccountMembers(store::Transaction& txn, std::string_view use
       "a.primary_owner_user_id AS primary_owner_user_id, m.created_at AS created_at "
       "FROM accounts a JOIN accounts_memberships m ON m.account_id = a.id "
       "JOIN roles r ON r.name = m.account_role "
-      "LEFT JOIN accounts p ON p.id = m.user_id AND p.is_personal_account = 1 "
+      "LEFT JOIN accounts p ON p.id = m.user_id AND p.is_personal_account = true "
       "WHERE a.slug = $1 AND EXISTS (SELECT 1 FROM accounts_memberships me WHERE me.account_id = a.id AND me.user_id = $2) "
       "ORDER BY r.hierarchy_level ASC, m.created_at ASC, m.user_id ASC LIMIT $3 OFFSET $4",
       params);

@@ -112,8 +112,8 @@ Status RevokeEmailTokens(store::Transaction& txn, std::string_view user_id, std:
   const Value params[] = {Value::Text(now), Value::Text(std::string(reason)),
                           Value::Text(std::string(user_id))};
   auto done = txn.Execute(
-      "UPDATE one_time_tokens SET revoked = 1, revoked_at = $1, revoked_reason = $2 "
-      "WHERE target_id = $3 AND used_at IS NULL AND revoked = 0",
+      "UPDATE one_time_tokens SET revoked = true, revoked_at = $1, revoked_reason = $2 "
+      "WHERE target_id = $3 AND used_at IS NULL AND revoked = false",
       params);
   if (!done) return std::move(done).error();
   return Ok();

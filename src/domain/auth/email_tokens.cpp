@@ -180,8 +180,8 @@ Result<mail::Message> EmailTokens::Issue(store::Transaction& txn, const User& us
   const std::string now_text = FormatTimestamp(now);
   const Value revoke[] = {Value::Text(now_text), Value::Text(user.id), Value::Text(PurposeName(purpose))};
   if (auto done = txn.Execute(
-          "UPDATE one_time_tokens SET revoked = 1, revoked_at = $1, revoked_reason = 'superseded' "
-          "WHERE target_id = $2 AND purpose = $3 AND used_at IS NULL AND revoked = 0",
+          "UPDATE one_time_tokens SET revoked = true, revoked_at = $1, revoked_reason = 'superseded' "
+          "WHERE target_id = $2 AND purpose = $3 AND used_at IS NULL AND revoked = false",
           revoke);
       !done) {
     return std::move(done).error();
@@ -230,7 +230,7 @@ Result<VerifiedToken> EmailTokens::VerifyCode(store::Transaction& txn, std::stri
       "SELECT t.id, t.token, t.target_id, t.purpose, t.metadata, t.expires_at, t.verification_attempts "
       "FROM auth.users u JOIN one_time_tokens t ON t.target_id = u.id "
       "WHERE (u.email = $1 OR u.email_change = $1) AND u.deleted_at IS NULL "
-      "AND t.used_at IS NULL AND t.revoked = 0 AND t.purpose IN (";
+      "AND t.used_at IS NULL AND t.revoked = false AND t.purpose IN (";
   std::vector<Value> params = {Value::Text(std::string(email))};
   for (EmailPurpose p : purposes) {
     params.push_back(Value::Text(PurposeName(p)));
@@ -303,7 +303,7 @@ Result<VerifiedToken> EmailTokens::Consume(store::Transaction& txn, const Candid
                        Value::Text(token.id)};
   auto used = txn.Execute(
       "UPDATE one_time_tokens SET used_at = $1, last_verification_at = $1, last_verification_ip = $2, "
-      "last_verification_user_agent = $3 WHERE id = $4 AND used_at IS NULL AND revoked = 0",
+      "last_verification_user_agent = $3 WHERE id = $4 AND used_at IS NULL AND revoked = false",
       use);
   if (!used) return std::move(used).error();
   if (*used == 0) return Invalid();
@@ -311,8 +311,8 @@ Result<VerifiedToken> EmailTokens::Consume(store::Transaction& txn, const Candid
   const Value siblings[] = {Value::Text(now), Value::Text(token.target_id),
                             Value::Text(PurposeName(token.purpose))};
   if (auto done = txn.Execute(
-          "UPDATE one_time_tokens SET revoked = 1, revoked_at = $1, revoked_reason = 'sibling_used' "
-          "WHERE target_id = $2 AND purpose = $3 AND used_at IS NULL AND revoked = 0",
+          "UPDATE one_time_tokens SET revoked = true, revoked_at = $1, revoked_reason = 'sibling_used' "
+          "WHERE target_id = $2 AND purpose = $3 AND used_at IS NULL AND revoked = false",
           siblings);
       !done) {
     return std::move(done).error();
@@ -341,8 +341,8 @@ Result<User> EmailTokens::Apply(store::Transaction& txn, const VerifiedToken& ve
     // Messages sent to the old address must not act on the account any more.
     const Value revoke[] = {Value::Text(now), Value::Text(user.id)};
     if (auto done = txn.Execute(
-            "UPDATE one_time_tokens SET revoked = 1, revoked_at = $1, revoked_reason = 'email_changed' "
-            "WHERE target_id = $2 AND used_at IS NULL AND revoked = 0",
+            "UPDATE one_time_tokens SET revoked = true, revoked_at = $1, revoked_reason = 'email_changed' "
+            "WHERE target_id = $2 AND used_at IS NULL AND revoked = false",
             revoke);
         !done) {
       return std::move(done).error();

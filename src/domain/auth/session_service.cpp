@@ -1,5 +1,6 @@
 #include "domain/auth/session_service.h"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -124,21 +125,34 @@ Result<IssuedSession> SessionService::Elevate(store::Transaction& txn, const Use
                                               std::string_view session_id,
                                               std::string_view method,
                                               std::string_view factor_id) {
-  const std::string entry = R"({"method":")" + std::string(method) + R"(","timestamp":)" +
-                            std::to_string(UnixSeconds(clock_.Now())) + "}";
-  const Value params[] = {Value::Text(entry), Value::Text(std::string(factor_id)),
+  // The session's amr gains this method (read and written here: JSON functions differ by
+  // dialect, and the row is the writer's for the rest of the transaction anyway).
+  const Value key_params[] = {Value::Text(std::string(session_id)), Value::Text(user.id)};
+  auto current = txn.Query("SELECT amr FROM auth.sessions WHERE id = $1 AND user_id = $2", key_params);
+  if (!current) return std::move(current).error();
+  if (current->rows.empty()) return Failure(ErrorCode::kUnauthenticated, "session_not_found", "Session not found");
+  rapidjson::Document amr;
+  const Value& stored = current->rows[0][0];
+  if (stored.is_null() || amr.Parse(stored.as_text().c_str()).HasParseError() || !amr.IsArray()) amr.SetArray();
+  rapidjson::Value entry(rapidjson::kObjectType);
+  entry.AddMember("method", rapidjson::Value(method.data(), static_cast<rapidjson::SizeType>(method.size()), amr.GetAllocator()),
+                  amr.GetAllocator());
+  entry.AddMember("timestamp", rapidjson::Value(static_cast<int64_t>(UnixSeconds(clock_.Now()))), amr.GetAllocator());
+  amr.PushBack(entry, amr.GetAllocator());
+  rapidjson::StringBuffer amr_text;
+  rapidjson::Writer<rapidjson::StringBuffer> amr_writer(amr_text);
+  amr.Accept(amr_writer);
+  const Value params[] = {Value::Text(amr_text.GetString()), Value::Text(std::string(factor_id)),
                           Value::Text(std::string(session_id)), Value::Text(user.id)};
   auto done = txn.Execute(
-      "UPDATE auth.sessions SET aal = 'aal2', amr = json_insert(amr, '$[#]', json($1)), "
-      "factor_id = $2 WHERE id = $3 AND user_id = $4",
-      params);
+      "UPDATE auth.sessions SET aal = 'aal2', amr = $1, factor_id = $2 WHERE id = $3 AND user_id = $4", params);
   if (!done) return std::move(done).error();
   if (*done == 0) return Failure(ErrorCode::kUnauthenticated, "session_not_found", "Session not found");
   // Tokens issued before the second factor keep aal1: revoke them so they cannot be
   // refreshed into a session that looks older than it is.
   const Value key[] = {Value::Text(std::string(session_id))};
   if (auto revoked = txn.Execute(
-          "UPDATE auth.refresh_tokens SET revoked = 1 WHERE session_id = $1 AND revoked = 0", key);
+          "UPDATE auth.refresh_tokens SET revoked = true WHERE session_id = $1 AND revoked = false", key);
       !revoked) {
     return std::move(revoked).error();
   }
@@ -183,7 +197,7 @@ Result<SessionService::Refreshed> SessionService::Refresh(store::Transaction& tx
   }
   if (!row[3].as_bool()) {
     const Value id[] = {row[0]};
-    if (auto done = txn.Execute("UPDATE auth.refresh_tokens SET revoked = 1 WHERE id = $1", id);
+    if (auto done = txn.Execute("UPDATE auth.refresh_tokens SET revoked = true WHERE id = $1", id);
         !done) {
       return std::move(done).error();
     }

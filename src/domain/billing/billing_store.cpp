@@ -17,16 +17,6 @@ using store::Value;
 Value TextOrNull(const std::string& s) { return s.empty() ? Value::Null() : Value::Text(s); }
 Value OptionalText(const std::optional<std::string>& s) { return s ? Value::Text(*s) : Value::Null(); }
 
-// A JSON array of strings, for json_each() parameters.
-std::string JsonStrings(const std::vector<std::string>& strings) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartArray();
-  for (const std::string& s : strings) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  w.EndArray();
-  return buffer.GetString();
-}
-
 Error Invalid(std::string message) { return Error::Make(ErrorCode::kInvalidArgument, std::move(message)); }
 
 Result<std::optional<std::string>> One(store::Transaction& txn, std::string_view sql, std::span<const Value> params) {
@@ -128,11 +118,10 @@ Status ReplaceItems(Context& c, bool subscription, const std::string& parent, co
                     const std::vector<LineItem>& items) {
   const std::string table = subscription ? "subscription_items" : "order_items";
   const std::string parent_column = subscription ? "subscription_id" : "order_id";
-  std::vector<std::string> prices;
-  for (const LineItem& item : items) prices.push_back(item.price_id);
-  const Value keep[] = {Value::Text(parent), Value::Text(JsonStrings(prices))};
-  auto removed = c.txn.Execute("DELETE FROM " + table + " WHERE " + parent_column +
-                                   " = $1 AND price_id NOT IN (SELECT value FROM json_each($2))",
+  std::vector<Value> keep = {Value::Text(parent)};
+  for (const LineItem& item : items) keep.push_back(Value::Text(item.price_id));
+  auto removed = c.txn.Execute("DELETE FROM " + table + " WHERE " + parent_column + " = $1 AND price_id NOT IN " +
+                                   store::InList(2, items.size()),
                                keep);
   if (!removed) return std::move(removed).error();
   for (const LineItem& item : items) {

@@ -1,8 +1,27 @@
 #include "domain/notifications/notifications.h"
 
+#include <chrono>
+
+#include "base/clock.h"
+
 namespace tb::notifications {
 
 using store::Value;
+
+namespace {
+
+// now() + interval '1 month', as PostgreSQL counts it (the seed's default): the same day
+// next month, or that month's last day when it is shorter (31 Jan → 28/29 Feb).
+std::string InAMonth(SystemTime now) {
+  using namespace std::chrono;
+  const auto day = floor<days>(now);
+  const year_month_day today{day};
+  year_month_day next = today + months{1};
+  if (!next.ok()) next = year_month_day_last{next.year(), month_day_last{next.month()}};
+  return FormatTimestamp(sys_days{next} + (now - day));
+}
+
+}  // namespace
 
 Result<Created> Create(store::Transaction& txn, const NewNotification& n) {
   const Value params[] = {Value::Text(n.account_id),
@@ -11,11 +30,10 @@ Result<Created> Create(store::Transaction& txn, const NewNotification& n) {
                           Value::Text(n.channel),
                           n.link.empty() ? Value::Null() : Value::Text(n.link),
                           Value::Text(n.metadata_json),
-                          n.expires_at.empty() ? Value::Null() : Value::Text(n.expires_at)};
+                          Value::Text(n.expires_at.empty() ? InAMonth(SystemClock::Instance().Now()) : n.expires_at)};
   auto id = txn.Query(
       "INSERT INTO notifications (account_id, body, type, channel, link, metadata, expires_at) "
-      "VALUES ($1, $2, $3, $4, $5, json($6), coalesce($7, strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now', '+1 month'))) "
-      "RETURNING id",
+      "VALUES ($1, $2, $3, $4, $5, json($6), $7) RETURNING id",
       params);
   if (!id) return std::move(id).error();
   Created created;

@@ -83,8 +83,8 @@ Result<Created> OneTimeTokens::Create(store::Transaction& txn, const CreateReque
   if (r.revoke_previous) {
     const Value params[] = {Value::Text(r.target_id), Value::Text(r.purpose), Value::Text(now_text)};
     auto revoked = txn.Execute(
-        "UPDATE one_time_tokens SET revoked = 1, revoked_reason = 'superseded', revoked_at = $3 "
-        "WHERE target_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked = 0",
+        "UPDATE one_time_tokens SET revoked = true, revoked_reason = 'superseded', revoked_at = $3 "
+        "WHERE target_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked = false",
         params);
     if (!revoked) return std::move(revoked).error();
     created.revoked_previous_count = *revoked;
@@ -124,14 +124,14 @@ Result<Verified> OneTimeTokens::Verify(store::Transaction& txn, const VerifyRequ
   if (code) {
     const Value params[] = {Value::Text(r.user_id), Value::Text(r.purpose)};
     auto rows = txn.Query(std::string(kColumns) +
-                              "WHERE target_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked = 0 "
+                              "WHERE target_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked = false "
                               "AND token LIKE 'c:%' ORDER BY created_at DESC",
                           params);
     if (!rows) return std::move(rows).error();
     candidates = std::move(rows->rows);
   } else {
     const Value params[] = {Value::Text(LinkHash(r.token)), Value::Text(r.purpose)};
-    auto rows = txn.Query(std::string(kColumns) + "WHERE token = $1 AND purpose = $2 AND used_at IS NULL AND revoked = 0",
+    auto rows = txn.Query(std::string(kColumns) + "WHERE token = $1 AND purpose = $2 AND used_at IS NULL AND revoked = false",
                           params);
     if (!rows) return std::move(rows).error();
     if (!r.user_id.empty()) {
@@ -200,8 +200,8 @@ Result<bool> OneTimeTokens::Revoke(store::Transaction& txn, std::string_view id,
                           Value::Text(reason.empty() ? std::string("revoked") : std::string(reason)),
                           Value::Text(FormatTimestamp(clock_.Now()))};
   auto done = txn.Execute(
-      "UPDATE one_time_tokens SET revoked = 1, revoked_reason = $3, revoked_at = $4 "
-      "WHERE id = $1 AND ($2 = '' OR target_id = $2) AND revoked = 0 AND used_at IS NULL "
+      "UPDATE one_time_tokens SET revoked = true, revoked_reason = $3, revoked_at = $4 "
+      "WHERE id = $1 AND ($2 = '' OR target_id = $2) AND revoked = false AND used_at IS NULL "
       "AND purpose NOT IN ('signup', 'recovery', 'email_change', 'magiclink')",
       params);
   if (!done) return std::move(done).error();

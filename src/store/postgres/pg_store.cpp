@@ -73,6 +73,7 @@ class PgStore::Txn final : public Transaction {
   }
 
   Access access() const override { return access_; }
+  std::string_view dialect() const override { return "postgres"; }
   const RequestContext& request() const override { return request_; }
 
   void set_request(RequestContext request) override {

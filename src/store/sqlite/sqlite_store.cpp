@@ -45,6 +45,7 @@ class SqliteStore::Txn final : public Transaction {
   }
 
   Access access() const override { return access_; }
+  std::string_view dialect() const override { return "sqlite"; }
 
   const RequestContext& request() const override { return conn_->request(); }
   void set_request(RequestContext request) override { conn_->BeginScope(request, schema_); }
