@@ -290,21 +290,23 @@ Status App::Serve() {
 
   auto byte_store = storage::LocalByteStore::Create((std::filesystem::path(config_.data_dir) / "storage").string());
   if (!byte_store) return std::move(byte_store).error();
-  {
-    // Blobs no row names (a crash between a blob's rename and its row's commit, objects
-    // removed with their account) go at start; those younger than an hour stay.
+  // Blobs no row names (a crash between a blob's rename and its row's commit, objects
+  // removed with their account) go at every purge (or once at start when purging is off);
+  // those younger than an hour stay, so a blob whose row is still to commit is safe.
+  auto sweep_storage = [this, bytes = byte_store->get()] {
     auto txn = store_->Begin(store::Access::kRead);
-    if (!txn) return std::move(txn).error();
+    if (!txn) return spdlog::warn("storage sweep: {}", txn.error().message);
     auto versions = (*txn)->Query("SELECT version FROM storage.objects WHERE version IS NOT NULL", {});
-    if (!versions) return std::move(versions).error();
+    if (!versions) return spdlog::warn("storage sweep: {}", versions.error().message);
     std::unordered_set<std::string> referenced;
     for (const auto& row : versions->rows) referenced.insert(row[0].as_text());
     txn->reset();
-    auto swept = (*byte_store)->SweepOrphans(
-        [&](std::string_view key) { return referenced.contains(std::string(key)); }, std::chrono::hours(1));
-    if (!swept) spdlog::warn("{}", swept.error().message);
+    auto swept = bytes->SweepOrphans([&](std::string_view key) { return referenced.contains(std::string(key)); },
+                                     std::chrono::hours(1));
+    if (!swept) spdlog::warn("storage sweep: {}", swept.error().message);
     if (swept && *swept > 0) spdlog::info("storage: removed {} orphaned blobs and stale uploads", *swept);
-  }
+  };
+  if (config_.purge_interval_seconds == 0) sweep_storage();
   context.storage.rest = &context.rest;
   context.storage.bytes = byte_store->get();
   context.storage.max_file_size = static_cast<std::uint64_t>(config_.storage_max_file_size);
@@ -350,7 +352,7 @@ Status App::Serve() {
   }
   std::optional<maintenance::Purger> purger;
   if (config_.purge_interval_seconds > 0) {
-    purger.emplace(*store_, clock, std::chrono::seconds(config_.purge_interval_seconds));
+    purger.emplace(*store_, clock, std::chrono::seconds(config_.purge_interval_seconds), sweep_storage);
   }
   server.Run();
   purger.reset();

@@ -39,8 +39,8 @@ Result<Purged> Purge(store::Transaction& txn, const Clock& clock) {
   return purged;
 }
 
-Purger::Purger(store::Store& store, const Clock& clock, std::chrono::seconds interval)
-    : store_(store), clock_(clock), interval_(interval), thread_([this] { Run(); }) {}
+Purger::Purger(store::Store& store, const Clock& clock, std::chrono::seconds interval, std::function<void()> also)
+    : store_(store), clock_(clock), interval_(interval), also_(std::move(also)), thread_([this] { Run(); }) {}
 
 Purger::~Purger() {
   {
@@ -69,6 +69,7 @@ void Purger::Run() {
       spdlog::info("purged {} expired one-time token(s), {} invitation(s), {} notification(s), {} MFA challenge(s)",
                    purged->one_time_tokens, purged->invitations, purged->notifications, purged->mfa_challenges);
     }
+    if (also_) also_();
     lock.lock();
     wake_.wait_for(lock, interval_, [this] { return stopping_; });
   }

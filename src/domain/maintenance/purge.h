@@ -17,6 +17,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -42,11 +43,13 @@ struct Purged {
 Result<Purged> Purge(store::Transaction& txn, const Clock& clock);
 
 // Runs Purge in its own write transaction once at start and then every `interval`,
-// logging what it removed and any failure (it retries at the next tick).
+// logging what it removed and any failure (it retries at the next tick); then `also`, when
+// given (the storage sweep of orphaned blobs), on the same schedule.
 class Purger {
  public:
   // REQUIRES: store and clock outlive the Purger; interval > 0.
-  Purger(store::Store& store, const Clock& clock, std::chrono::seconds interval);
+  Purger(store::Store& store, const Clock& clock, std::chrono::seconds interval,
+         std::function<void()> also = nullptr);
   ~Purger();
   Purger(const Purger&) = delete;
   Purger& operator=(const Purger&) = delete;
@@ -57,6 +60,7 @@ class Purger {
   store::Store& store_;
   const Clock& clock_;
   const std::chrono::seconds interval_;
+  const std::function<void()> also_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
