@@ -296,11 +296,12 @@ class WsConnection : public WebSocket, public std::enable_shared_from_this<WsCon
   void Read() {
     ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->Finish();
-      if (self->ws_.got_text() && self->events_.on_text) {
+      const auto& handler = self->ws_.got_text() ? self->events_.on_text : self->events_.on_binary;
+      if (handler) {
         const auto data = self->read_buffer_.cdata();
-        const std::string_view text(static_cast<const char*>(data.data()), data.size());
+        const std::string_view message(static_cast<const char*>(data.data()), data.size());
         try {
-          self->events_.on_text(text);
+          handler(message);
         } catch (const std::exception& e) {
           spdlog::error("websocket handler threw: {}", e.what());
         }

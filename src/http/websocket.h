@@ -3,7 +3,7 @@
 // Server-side WebSockets without Beast in the header: a route registered with
 // Router::AddWebSocket gets the upgrade request's head and a WebSocket to talk through.
 // The transport owns the connection: it reads frames and hands text messages to
-// `on_text`, answers pings, writes queued messages in order, and closes on shutdown.
+// `on_text` and binary ones to `on_binary` (dropped when unset), answers pings, writes queued messages in order, and closes on shutdown.
 //
 // Back-pressure: messages wait in a per-connection queue bounded in bytes; a client that
 // reads too slowly to keep it under the bound is disconnected (close code 1008, reason
@@ -38,6 +38,7 @@ class WebSocket {
 
 struct WebSocketEvents {
   std::function<void(std::string_view text)> on_text;  // one complete text message
+  std::function<void(std::string_view bytes)> on_binary;  // one complete binary message
   std::function<void()> on_close;                      // once, however the connection ended
 };
 

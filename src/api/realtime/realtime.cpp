@@ -38,6 +38,7 @@ struct Channel {
   std::optional<policy::Identity> who;  // nullopt: no valid token, nothing is delivered
   int64_t expires_at = 0;               // the token's exp (0 = none)
   bool told_expired = false;
+  bool broadcast_self = false;          // config.broadcast.self: the sender hears itself
 };
 
 std::string PgType(store::ColumnType type) {
@@ -254,6 +255,36 @@ std::string RealtimeService::OverUserLimits(const Client* client, const std::str
   return "";
 }
 
+bool RealtimeService::Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json) {
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  w.StartObject();
+  w.Key("type");
+  w.String("broadcast");
+  w.Key("event");
+  WriteString(w, event);
+  w.Key("payload");
+  WriteRaw(w, payload_json, "{}");
+  w.EndObject();
+  const std::string frame = Frame("", std::nullopt, topic, "broadcast", b.GetString());
+  const int64_t now = NowUnix();
+  std::lock_guard lock(mu_);
+  auto sender = clients_.find(from);
+  if (sender == clients_.end()) return false;
+  auto joined = sender->second->channels.find(topic);
+  if (joined == sender->second->channels.end() || !joined->second.who) return false;
+  for (const auto& [key, client] : clients_) {
+    auto it = client->channels.find(topic);
+    if (it == client->channels.end()) continue;
+    const Channel& channel = it->second;
+    if (key == from && !channel.broadcast_self) continue;
+    // As for row changes: no valid, unexpired token, nothing delivered.
+    if (!channel.who || (channel.expires_at != 0 && channel.expires_at <= now)) continue;
+    client->socket->SendText(frame);
+  }
+  return true;
+}
+
 void RealtimeService::AddRoutes(http::Router& router) {
   router.AddWebSocket("/realtime/v1/websocket", [this](http::Request& head, const std::shared_ptr<http::WebSocket>& socket)
                                                     -> std::variant<http::Response, http::WebSocketEvents> {
@@ -309,6 +340,16 @@ void RealtimeService::AddRoutes(http::Router& router) {
         channel.who = who->first;
         channel.expires_at = who->second;
         const rapidjson::Value* config = payload.IsObject() && payload.HasMember("config") ? &payload["config"] : nullptr;
+        // Private channels are authorised by policies on realtime.messages in Supabase;
+        // there is no such table here yet, so they are refused rather than left open.
+        if (config && config->IsObject() && config->HasMember("private") && (*config)["private"].IsBool() &&
+            (*config)["private"].GetBool()) {
+          return reply("error", Reason("private channels are not supported yet"));
+        }
+        if (config && config->IsObject() && config->HasMember("broadcast") && (*config)["broadcast"].IsObject()) {
+          const rapidjson::Value& b = (*config)["broadcast"];
+          channel.broadcast_self = b.HasMember("self") && b["self"].IsBool() && b["self"].GetBool();
+        }
         rapidjson::StringBuffer out;
         JsonWriter w(out);
         w.StartObject();
@@ -387,8 +428,56 @@ void RealtimeService::AddRoutes(http::Router& router) {
         c->socket->SendText(Frame(join_ref, ref, topic, "phx_close", "{}"));
         return;
       }
-      // Broadcast and presence are not offered yet (docs/realtime.md): acknowledged, no effect.
+      if (event == "broadcast") {
+        // The JSON form of a broadcast push ({type, event, payload}); realtime-js sends the
+        // binary form below for JSON payloads.
+        if (!payload.IsObject() || !payload.HasMember("event") || !payload["event"].IsString()) {
+          return reply("error", Reason("a broadcast needs an event"));
+        }
+        const std::string body = payload.HasMember("payload") ? ToJson(payload["payload"]) : "{}";
+        const bool sent = Broadcast(key, topic, payload["event"].GetString(), body);
+        if (!ref.empty()) reply(sent ? "ok" : "error", sent ? "{}" : Reason("join the channel before broadcasting"));
+        return;
+      }
+      // Presence is not offered yet (docs/realtime.md): acknowledged, no effect.
       if (!ref.empty()) reply("ok", "{}");
+    };
+    // realtime-js's binary user broadcast push (serializer kind 3): lengths of join_ref,
+    // ref, topic, event and metadata, the payload's encoding (1 = JSON), those strings, then
+    // the payload.
+    events.on_binary = [this, key](std::string_view bytes) {
+      std::shared_ptr<Client> c;
+      {
+        std::lock_guard lock(mu_);
+        auto it = clients_.find(key);
+        if (it == clients_.end()) return;
+        c = it->second;
+        c->last_seen = SteadyClock::now();
+      }
+      constexpr size_t kHeader = 7;
+      if (bytes.size() < kHeader || static_cast<unsigned char>(bytes[0]) != 3) return;  // not a broadcast push
+      size_t lengths[5];
+      size_t total = kHeader;
+      for (int i = 0; i < 5; ++i) total += lengths[i] = static_cast<unsigned char>(bytes[1 + i]);
+      const bool json = bytes[6] == 1;
+      if (total > bytes.size()) return;
+      std::string_view parts[5];
+      size_t at = kHeader;
+      for (int i = 0; i < 5; ++i) {
+        parts[i] = bytes.substr(at, lengths[i]);
+        at += lengths[i];
+      }
+      const std::string join_ref(parts[0]), ref(parts[1]), topic(parts[2]), event(parts[3]);
+      const std::string_view body = bytes.substr(at);
+      auto reply = [&](std::string_view status, const std::string& response) {
+        if (!ref.empty()) c->socket->SendText(Frame(join_ref, ref, topic, "phx_reply", Reply(status, response)));
+      };
+      rapidjson::Document parsed;
+      if (!json || parsed.Parse(body.data(), body.size()).HasParseError()) {
+        return reply("error", Reason("broadcast payloads must be JSON"));
+      }
+      const bool sent = Broadcast(key, topic, event, std::string(body));
+      reply(sent ? "ok" : "error", sent ? "{}" : Reason("join the channel before broadcasting"));
     };
     events.on_close = [this, key] {
       std::lock_guard lock(mu_);

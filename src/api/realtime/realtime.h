@@ -1,6 +1,6 @@
 // api/realtime/realtime.h
 //
-// Supabase Realtime's postgres_changes over /realtime/v1/websocket, speaking the Phoenix
+// Supabase Realtime's postgres_changes and broadcast over /realtime/v1/websocket, speaking the Phoenix
 // channel protocol as realtime-js does (serializer 2.0.0: text frames
 // [join_ref, ref, topic, event, payload]): heartbeats, phx_join with the postgres_changes
 // bindings and the access token, access_token updates, phx_leave, and postgres_changes
@@ -62,6 +62,9 @@ class RealtimeService {
  private:
   void Run();
   bool Publishes(const std::string& table);
+  // Relays a broadcast on `topic` from `from` to every client joined to it (the sender only
+  // when it joined with broadcast.self). False when the sender has not joined `topic`.
+  bool Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json);
   // Why `user_id` may not join `topic` on `client` now, or "" when it may. REQUIRES: mu_.
   std::string OverUserLimits(const Client* client, const std::string& topic, const std::string& user_id) const;
   void DeliverNewChanges();
