@@ -12,6 +12,7 @@
 #include "api/rest/values.h"
 #include "base/clock.h"
 #include "base/strings.h"
+#include "crypto/random.h"
 
 namespace tb::api::realtime {
 
@@ -39,7 +40,12 @@ struct Channel {
   int64_t expires_at = 0;               // the token's exp (0 = none)
   bool told_expired = false;
   bool broadcast_self = false;          // config.broadcast.self: the sender hears itself
+  bool presence_enabled = false;        // config.presence.enabled: hears presence_state/diff
+  std::string presence_key;             // config.presence.key, or a UUID of its own
+  std::string presence_meta;            // what it tracks, as JSON with its phx_ref; "" = none
 };
+
+std::atomic<int64_t> next_presence_ref{1};
 
 std::string PgType(store::ColumnType type) {
   switch (type) {
@@ -255,6 +261,72 @@ std::string RealtimeService::OverUserLimits(const Client* client, const std::str
   return "";
 }
 
+std::string RealtimeService::PresenceState(const std::string& topic) const {
+  // key → {metas: [...]}, every channel on the topic that tracks something.
+  std::map<std::string, std::vector<const std::string*>> by_key;
+  for (const auto& [key, client] : clients_) {
+    auto it = client->channels.find(topic);
+    if (it != client->channels.end() && !it->second.presence_meta.empty()) {
+      by_key[it->second.presence_key].push_back(&it->second.presence_meta);
+    }
+  }
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  w.StartObject();
+  for (const auto& [presence_key, metas] : by_key) {
+    WriteString(w, presence_key);
+    w.StartObject();
+    w.Key("metas");
+    w.StartArray();
+    for (const std::string* meta : metas) WriteRaw(w, *meta, "{}");
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndObject();
+  return b.GetString();
+}
+
+void RealtimeService::SendPresenceDiff(const std::string& topic, const std::string& presence_key,
+                                       const std::string& joined, const std::string& left) {
+  auto side = [&](JsonWriter& w, const std::string& meta) {
+    w.StartObject();
+    if (!meta.empty()) {
+      WriteString(w, presence_key);
+      w.StartObject();
+      w.Key("metas");
+      w.StartArray();
+      WriteRaw(w, meta, "{}");
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndObject();
+  };
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  w.StartObject();
+  w.Key("joins");
+  side(w, joined);
+  w.Key("leaves");
+  side(w, left);
+  w.EndObject();
+  const int64_t now = NowUnix();
+  for (const auto& [key, client] : clients_) {
+    auto it = client->channels.find(topic);
+    if (it == client->channels.end() || !it->second.presence_enabled) continue;
+    const Channel& channel = it->second;
+    if (!channel.who || (channel.expires_at != 0 && channel.expires_at <= now)) continue;
+    client->socket->SendText(Frame(channel.join_ref, std::nullopt, topic, "presence_diff", b.GetString()));
+  }
+}
+
+void RealtimeService::DropPresence(Client* client, const std::string& topic) {
+  auto it = client->channels.find(topic);
+  if (it == client->channels.end() || it->second.presence_meta.empty()) return;
+  const std::string left = std::move(it->second.presence_meta);
+  it->second.presence_meta.clear();
+  SendPresenceDiff(topic, it->second.presence_key, "", left);
+}
+
 bool RealtimeService::Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json) {
   rapidjson::StringBuffer b;
   JsonWriter w(b);
@@ -346,6 +418,12 @@ void RealtimeService::AddRoutes(http::Router& router) {
             (*config)["private"].GetBool()) {
           return reply("error", Reason("private channels are not supported yet"));
         }
+        if (config && config->IsObject() && config->HasMember("presence") && (*config)["presence"].IsObject()) {
+          const rapidjson::Value& p = (*config)["presence"];
+          channel.presence_enabled = p.HasMember("enabled") && p["enabled"].IsBool() && p["enabled"].GetBool();
+          channel.presence_key = StringAt(p, "key");
+        }
+        if (channel.presence_key.empty()) channel.presence_key = crypto::RandomUuid();
         if (config && config->IsObject() && config->HasMember("broadcast") && (*config)["broadcast"].IsObject()) {
           const rapidjson::Value& b = (*config)["broadcast"];
           channel.broadcast_self = b.HasMember("self") && b["self"].IsBool() && b["self"].GetBool();
@@ -395,12 +473,15 @@ void RealtimeService::AddRoutes(http::Router& router) {
         w.EndArray();
         w.EndObject();
         const bool has_bindings = !channel.bindings.empty();
+        const bool presence = channel.presence_enabled;
+        DropPresence(c.get(), topic);  // a re-join starts untracked
         c->channels[topic] = std::move(channel);
         reply("ok", out.GetString());
         if (has_bindings) {
           c->socket->SendText(Frame(join_ref, std::nullopt, topic, "system",
                                     SystemMessage("ok", "Subscribed to PostgreSQL", topic)));
         }
+        if (presence) c->socket->SendText(Frame(join_ref, std::nullopt, topic, "presence_state", PresenceState(topic)));
         return;
       }
       if (event == "access_token") {
@@ -422,6 +503,7 @@ void RealtimeService::AddRoutes(http::Router& router) {
       if (event == "phx_leave") {
         {
           std::lock_guard lock(mu_);
+          DropPresence(c.get(), topic);
           c->channels.erase(topic);
         }
         reply("ok", "{}");
@@ -439,7 +521,33 @@ void RealtimeService::AddRoutes(http::Router& router) {
         if (!ref.empty()) reply(sent ? "ok" : "error", sent ? "{}" : Reason("join the channel before broadcasting"));
         return;
       }
-      // Presence is not offered yet (docs/realtime.md): acknowledged, no effect.
+      if (event == "presence") {
+        const std::string what = StringAt(payload, "event");
+        std::lock_guard lock(mu_);
+        auto it = c->channels.find(topic);
+        if (it == c->channels.end() || !it->second.who) return reply("error", Reason("join the channel first"));
+        Channel& channel = it->second;
+        if (what == "untrack") {
+          DropPresence(c.get(), topic);
+          return reply("ok", "{}");
+        }
+        if (what != "track" || !payload.HasMember("payload") || !payload["payload"].IsObject()) {
+          return reply("error", Reason("presence takes track with an object payload, or untrack"));
+        }
+        // The tracked object with its phx_ref, as Phoenix keeps metas; tracking again
+        // replaces what this channel tracked: a leave of the old, then a join of the new, as
+        // two diffs — in one, realtime-js handles the join first and its join callback strips
+        // the old meta's phx_ref, so the leave could no longer find it.
+        rapidjson::Document meta;
+        meta.CopyFrom(payload["payload"], meta.GetAllocator());
+        const std::string phx_ref = std::to_string(next_presence_ref++);
+        meta.RemoveMember("phx_ref");
+        meta.AddMember("phx_ref", rapidjson::Value(phx_ref.c_str(), meta.GetAllocator()), meta.GetAllocator());
+        if (!channel.presence_meta.empty()) SendPresenceDiff(topic, channel.presence_key, "", channel.presence_meta);
+        channel.presence_meta = ToJson(meta);
+        SendPresenceDiff(topic, channel.presence_key, channel.presence_meta, "");
+        return reply("ok", "{}");
+      }
       if (!ref.empty()) reply("ok", "{}");
     };
     // realtime-js's binary user broadcast push (serializer kind 3): lengths of join_ref,
@@ -481,7 +589,12 @@ void RealtimeService::AddRoutes(http::Router& router) {
     };
     events.on_close = [this, key] {
       std::lock_guard lock(mu_);
-      clients_.erase(key);
+      auto it = clients_.find(key);
+      if (it == clients_.end()) return;
+      std::vector<std::string> topics;
+      for (const auto& [topic, channel] : it->second->channels) topics.push_back(topic);
+      for (const auto& topic : topics) DropPresence(key, topic);
+      clients_.erase(it);
     };
     return events;
   });

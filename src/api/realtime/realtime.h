@@ -1,6 +1,6 @@
 // api/realtime/realtime.h
 //
-// Supabase Realtime's postgres_changes and broadcast over /realtime/v1/websocket, speaking the Phoenix
+// Supabase Realtime's postgres_changes, broadcast and presence over /realtime/v1/websocket, speaking the Phoenix
 // channel protocol as realtime-js does (serializer 2.0.0: text frames
 // [join_ref, ref, topic, event, payload]): heartbeats, phx_join with the postgres_changes
 // bindings and the access token, access_token updates, phx_leave, and postgres_changes
@@ -65,6 +65,13 @@ class RealtimeService {
   // Relays a broadcast on `topic` from `from` to every client joined to it (the sender only
   // when it joined with broadcast.self). False when the sender has not joined `topic`.
   bool Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json);
+  // Presence (all REQUIRE mu_): the topic's state as presence_state sends it ({key: {metas}});
+  // a presence_diff to every presence-enabled channel on the topic; and untracking what
+  // `client` tracked on `topic` (a leave), if anything.
+  std::string PresenceState(const std::string& topic) const;
+  void SendPresenceDiff(const std::string& topic, const std::string& presence_key, const std::string& joined,
+                        const std::string& left);
+  void DropPresence(Client* client, const std::string& topic);
   // Why `user_id` may not join `topic` on `client` now, or "" when it may. REQUIRES: mu_.
   std::string OverUserLimits(const Client* client, const std::string& topic, const std::string& user_id) const;
   void DeliverNewChanges();
