@@ -2,7 +2,9 @@
 # Realtime delivery on this machine (issue #10's benchmark): events per second delivered to
 # 1,000 WebSocket subscribers (half members of the team, half not: every event is checked
 # against the notifications read policy for each distinct caller) and the delivery latency
-# p50/p99, with none lost and none leaked. Builds Release; median of three runs.
+# p50/p99, with none lost and none leaked; then the steady-state latency of single events
+# (one every 100 ms) and the server's resident memory through it. Builds Release; median of
+# three runs.
 #   bench/realtime.sh [subscribers] [events]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,7 +26,7 @@ for _ in 1 2 3; do
   keys="$("$bin" keys --data "$data")"
   anon="$(sed -n 's/^anon_key=//p' <<<"$keys")"
   service="$(sed -n 's/^service_role_key=//p' <<<"$keys")"
-  runs+=("$(NODE_OPTIONS=--experimental-websocket node "$root/bench/realtime/deliver.mjs" "$url" "$anon" "$service" "$subscribers" "$events")")
+  runs+=("$(NODE_OPTIONS=--experimental-websocket node "$root/bench/realtime/deliver.mjs" "$url" "$anon" "$service" "$subscribers" "$events" "$pid")")
   kill $pid; wait $pid 2>/dev/null || true
   rm -rf "$data"
 done
