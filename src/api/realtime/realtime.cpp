@@ -8,6 +8,7 @@
 #include <set>
 
 #include "api/json.h"
+#include "api/realtime/realtime_internal.h"
 #include "api/rest/rest_handlers.h"
 #include "api/rest/values.h"
 #include "base/clock.h"
@@ -16,36 +17,13 @@
 
 namespace tb::api::realtime {
 
+using namespace internal;
+
 namespace {
 
 using store::Value;
-using SteadyClock = std::chrono::steady_clock;
 
 std::atomic<int64_t> next_binding_id{1};
-
-// A postgres_changes binding as the client asked for it, with its server id.
-struct Binding {
-  int64_t id = 0;
-  std::string event, schema, table, filter;
-  bool has_filter = false;
-  // The parsed filter: column, operator (eq, neq, lt, lte, gt, gte, in) and values.
-  std::string column, op;
-  std::vector<std::string> values;
-};
-
-struct Channel {
-  std::string topic, join_ref;
-  std::vector<Binding> bindings;
-  std::optional<policy::Identity> who;  // nullopt: no valid token, nothing is delivered
-  int64_t expires_at = 0;               // the token's exp (0 = none)
-  bool told_expired = false;
-  bool broadcast_self = false;          // config.broadcast.self: the sender hears itself
-  bool presence_enabled = false;        // config.presence.enabled: hears presence_state/diff
-  std::string presence_key;             // config.presence.key, or a UUID of its own
-  std::string presence_meta;            // what it tracks, as JSON with its phx_ref; "" = none
-};
-
-std::atomic<int64_t> next_presence_ref{1};
 
 std::string PgType(store::ColumnType type) {
   switch (type) {
@@ -115,6 +93,58 @@ bool Matches(const Binding& b, const rapidjson::Value& record) {
   return cmp >= 0;  // gte
 }
 
+std::string SystemMessage(std::string_view status, std::string_view message, const std::string& channel) {
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  w.StartObject();
+  w.Key("extension");
+  w.String("postgres_changes");
+  w.Key("status");
+  WriteString(w, status);
+  w.Key("message");
+  WriteString(w, message);
+  w.Key("channel");
+  WriteString(w, channel);
+  w.EndObject();
+  return b.GetString();
+}
+
+// The record's primary-key columns only: what Supabase sends as the old record under RLS.
+void WriteKey(JsonWriter& w, const rest::Relation& relation, const rapidjson::Value& record) {
+  w.StartObject();
+  for (const std::string& key : relation.primary_key) {
+    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
+    const auto it = record.FindMember(key.c_str());
+    if (it == record.MemberEnd()) {
+      w.Null();
+    } else {
+      it->value.Accept(w);
+    }
+  }
+  w.EndObject();
+}
+
+// The identity a token (or the apikey alone) stands for, verified as /rest/v1 would; its exp.
+Result<std::pair<policy::Identity, int64_t>> IdentityOf(const rest::RestContext& rest, const std::string& apikey,
+                                                        const std::string& token) {
+  http::Request fake;
+  fake.headers.push_back({"apikey", apikey});
+  if (!token.empty()) fake.headers.push_back({"Authorization", "Bearer " + token});
+  auto who = rest::AuthenticateRest(fake, rest);
+  if (!who) return std::move(who).error();
+  int64_t exp = 0;
+  rapidjson::Document claims;
+  if (!claims.Parse(who->claims_json.c_str()).HasParseError() && claims.IsObject() && claims.HasMember("exp") &&
+      claims["exp"].IsInt64()) {
+    exp = claims["exp"].GetInt64();
+  }
+  return std::make_pair(std::move(*who), exp);
+}
+
+}  // namespace
+
+namespace internal {
+
 std::string Frame(const std::string& join_ref, std::optional<std::string> ref, const std::string& topic,
                   std::string_view event, const std::string& payload_json) {
   rapidjson::StringBuffer b;
@@ -151,75 +181,16 @@ std::string Reason(std::string_view reason) {
   return b.GetString();
 }
 
-std::string SystemMessage(std::string_view status, std::string_view message, const std::string& channel) {
-  rapidjson::StringBuffer b;
-  JsonWriter w(b);
-  w.StartObject();
-  w.Key("extension");
-  w.String("postgres_changes");
-  w.Key("status");
-  WriteString(w, status);
-  w.Key("message");
-  WriteString(w, message);
-  w.Key("channel");
-  WriteString(w, channel);
-  w.EndObject();
-  return b.GetString();
-}
-
-// The record's primary-key columns only: what Supabase sends as the old record under RLS.
-void WriteKey(JsonWriter& w, const rest::Relation& relation, const rapidjson::Value& record) {
-  w.StartObject();
-  for (const std::string& key : relation.primary_key) {
-    w.Key(key.c_str(), static_cast<rapidjson::SizeType>(key.size()));
-    const auto it = record.FindMember(key.c_str());
-    if (it == record.MemberEnd()) {
-      w.Null();
-    } else {
-      it->value.Accept(w);
-    }
-  }
-  w.EndObject();
-}
-
 std::string StringAt(const rapidjson::Value& v, const char* key) {
   if (!v.IsObject() || !v.HasMember(key) || !v[key].IsString()) return "";
   return std::string(v[key].GetString(), v[key].GetStringLength());
-}
-
-}  // namespace
-
-struct RealtimeService::Client {
-  std::shared_ptr<http::WebSocket> socket;
-  std::string apikey;
-  std::map<std::string, Channel> channels;
-  SteadyClock::time_point last_seen = SteadyClock::now();
-};
-
-namespace {
-
-// The identity a token (or the apikey alone) stands for, verified as /rest/v1 would; its exp.
-Result<std::pair<policy::Identity, int64_t>> IdentityOf(const rest::RestContext& rest, const std::string& apikey,
-                                                        const std::string& token) {
-  http::Request fake;
-  fake.headers.push_back({"apikey", apikey});
-  if (!token.empty()) fake.headers.push_back({"Authorization", "Bearer " + token});
-  auto who = rest::AuthenticateRest(fake, rest);
-  if (!who) return std::move(who).error();
-  int64_t exp = 0;
-  rapidjson::Document claims;
-  if (!claims.Parse(who->claims_json.c_str()).HasParseError() && claims.IsObject() && claims.HasMember("exp") &&
-      claims["exp"].IsInt64()) {
-    exp = claims["exp"].GetInt64();
-  }
-  return std::make_pair(std::move(*who), exp);
 }
 
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(SystemClock::Instance().Now().time_since_epoch()).count();
 }
 
-}  // namespace
+}  // namespace internal
 
 RealtimeService::RealtimeService(const rest::RestContext& rest, RealtimeOptions options)
     : rest_(rest), options_(options), worker_([this] { Run(); }) {}
@@ -231,130 +202,6 @@ RealtimeService::~RealtimeService() {
   }
   wake_.notify_all();
   worker_.join();
-}
-
-std::string RealtimeService::OverUserLimits(const Client* client, const std::string& topic,
-                                            const std::string& user_id) const {
-  if (user_id.empty()) return "";  // anon: no user to count; the per-connection limit holds
-  std::size_t connections = 0;
-  std::size_t channels = 0;
-  bool this_connection = false;
-  for (const auto& [key, other] : clients_) {
-    bool holds = false;
-    for (const auto& [other_topic, channel] : other->channels) {
-      if (!channel.who || channel.who->user_id != user_id) continue;
-      if (key == client && other_topic == topic) continue;  // a re-join replaces itself
-      holds = true;
-      ++channels;
-    }
-    if (holds) {
-      ++connections;
-      if (key == client) this_connection = true;
-    }
-  }
-  if (!this_connection && connections >= options_.max_connections_per_user) {
-    return "too many realtime connections for this user (" + std::to_string(options_.max_connections_per_user) + ")";
-  }
-  if (channels >= options_.max_channels_per_user) {
-    return "too many realtime channels for this user (" + std::to_string(options_.max_channels_per_user) + ")";
-  }
-  return "";
-}
-
-std::string RealtimeService::PresenceState(const std::string& topic) const {
-  // key → {metas: [...]}, every channel on the topic that tracks something.
-  std::map<std::string, std::vector<const std::string*>> by_key;
-  for (const auto& [key, client] : clients_) {
-    auto it = client->channels.find(topic);
-    if (it != client->channels.end() && !it->second.presence_meta.empty()) {
-      by_key[it->second.presence_key].push_back(&it->second.presence_meta);
-    }
-  }
-  rapidjson::StringBuffer b;
-  JsonWriter w(b);
-  w.StartObject();
-  for (const auto& [presence_key, metas] : by_key) {
-    WriteString(w, presence_key);
-    w.StartObject();
-    w.Key("metas");
-    w.StartArray();
-    for (const std::string* meta : metas) WriteRaw(w, *meta, "{}");
-    w.EndArray();
-    w.EndObject();
-  }
-  w.EndObject();
-  return b.GetString();
-}
-
-void RealtimeService::SendPresenceDiff(const std::string& topic, const std::string& presence_key,
-                                       const std::string& joined, const std::string& left) {
-  auto side = [&](JsonWriter& w, const std::string& meta) {
-    w.StartObject();
-    if (!meta.empty()) {
-      WriteString(w, presence_key);
-      w.StartObject();
-      w.Key("metas");
-      w.StartArray();
-      WriteRaw(w, meta, "{}");
-      w.EndArray();
-      w.EndObject();
-    }
-    w.EndObject();
-  };
-  rapidjson::StringBuffer b;
-  JsonWriter w(b);
-  w.StartObject();
-  w.Key("joins");
-  side(w, joined);
-  w.Key("leaves");
-  side(w, left);
-  w.EndObject();
-  const int64_t now = NowUnix();
-  for (const auto& [key, client] : clients_) {
-    auto it = client->channels.find(topic);
-    if (it == client->channels.end() || !it->second.presence_enabled) continue;
-    const Channel& channel = it->second;
-    if (!channel.who || (channel.expires_at != 0 && channel.expires_at <= now)) continue;
-    client->socket->SendText(Frame(channel.join_ref, std::nullopt, topic, "presence_diff", b.GetString()));
-  }
-}
-
-void RealtimeService::DropPresence(Client* client, const std::string& topic) {
-  auto it = client->channels.find(topic);
-  if (it == client->channels.end() || it->second.presence_meta.empty()) return;
-  const std::string left = std::move(it->second.presence_meta);
-  it->second.presence_meta.clear();
-  SendPresenceDiff(topic, it->second.presence_key, "", left);
-}
-
-bool RealtimeService::Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json) {
-  rapidjson::StringBuffer b;
-  JsonWriter w(b);
-  w.StartObject();
-  w.Key("type");
-  w.String("broadcast");
-  w.Key("event");
-  WriteString(w, event);
-  w.Key("payload");
-  WriteRaw(w, payload_json, "{}");
-  w.EndObject();
-  const std::string frame = Frame("", std::nullopt, topic, "broadcast", b.GetString());
-  const int64_t now = NowUnix();
-  std::lock_guard lock(mu_);
-  auto sender = clients_.find(from);
-  if (sender == clients_.end()) return false;
-  auto joined = sender->second->channels.find(topic);
-  if (joined == sender->second->channels.end() || !joined->second.who) return false;
-  for (const auto& [key, client] : clients_) {
-    auto it = client->channels.find(topic);
-    if (it == client->channels.end()) continue;
-    const Channel& channel = it->second;
-    if (key == from && !channel.broadcast_self) continue;
-    // As for row changes: no valid, unexpired token, nothing delivered.
-    if (!channel.who || (channel.expires_at != 0 && channel.expires_at <= now)) continue;
-    client->socket->SendText(frame);
-  }
-  return true;
 }
 
 void RealtimeService::AddRoutes(http::Router& router) {
@@ -522,37 +369,12 @@ void RealtimeService::AddRoutes(http::Router& router) {
         return;
       }
       if (event == "presence") {
-        const std::string what = StringAt(payload, "event");
         std::lock_guard lock(mu_);
-        auto it = c->channels.find(topic);
-        if (it == c->channels.end() || !it->second.who) return reply("error", Reason("join the channel first"));
-        Channel& channel = it->second;
-        if (what == "untrack") {
-          DropPresence(c.get(), topic);
-          return reply("ok", "{}");
-        }
-        if (what != "track" || !payload.HasMember("payload") || !payload["payload"].IsObject()) {
-          return reply("error", Reason("presence takes track with an object payload, or untrack"));
-        }
-        // The tracked object with its phx_ref, as Phoenix keeps metas; tracking again
-        // replaces what this channel tracked: a leave of the old, then a join of the new, as
-        // two diffs — in one, realtime-js handles the join first and its join callback strips
-        // the old meta's phx_ref, so the leave could no longer find it.
-        rapidjson::Document meta;
-        meta.CopyFrom(payload["payload"], meta.GetAllocator());
-        const std::string phx_ref = std::to_string(next_presence_ref++);
-        meta.RemoveMember("phx_ref");
-        meta.AddMember("phx_ref", rapidjson::Value(phx_ref.c_str(), meta.GetAllocator()), meta.GetAllocator());
-        if (!channel.presence_meta.empty()) SendPresenceDiff(topic, channel.presence_key, "", channel.presence_meta);
-        channel.presence_meta = ToJson(meta);
-        SendPresenceDiff(topic, channel.presence_key, channel.presence_meta, "");
-        return reply("ok", "{}");
+        const std::string refused = Presence(c.get(), topic, payload);
+        return refused.empty() ? reply("ok", "{}") : reply("error", Reason(refused));
       }
       if (!ref.empty()) reply("ok", "{}");
     };
-    // realtime-js's binary user broadcast push (serializer kind 3): lengths of join_ref,
-    // ref, topic, event and metadata, the payload's encoding (1 = JSON), those strings, then
-    // the payload.
     events.on_binary = [this, key](std::string_view bytes) {
       std::shared_ptr<Client> c;
       {
@@ -562,30 +384,7 @@ void RealtimeService::AddRoutes(http::Router& router) {
         c = it->second;
         c->last_seen = SteadyClock::now();
       }
-      constexpr size_t kHeader = 7;
-      if (bytes.size() < kHeader || static_cast<unsigned char>(bytes[0]) != 3) return;  // not a broadcast push
-      size_t lengths[5];
-      size_t total = kHeader;
-      for (int i = 0; i < 5; ++i) total += lengths[i] = static_cast<unsigned char>(bytes[1 + i]);
-      const bool json = bytes[6] == 1;
-      if (total > bytes.size()) return;
-      std::string_view parts[5];
-      size_t at = kHeader;
-      for (int i = 0; i < 5; ++i) {
-        parts[i] = bytes.substr(at, lengths[i]);
-        at += lengths[i];
-      }
-      const std::string join_ref(parts[0]), ref(parts[1]), topic(parts[2]), event(parts[3]);
-      const std::string_view body = bytes.substr(at);
-      auto reply = [&](std::string_view status, const std::string& response) {
-        if (!ref.empty()) c->socket->SendText(Frame(join_ref, ref, topic, "phx_reply", Reply(status, response)));
-      };
-      rapidjson::Document parsed;
-      if (!json || parsed.Parse(body.data(), body.size()).HasParseError()) {
-        return reply("error", Reason("broadcast payloads must be JSON"));
-      }
-      const bool sent = Broadcast(key, topic, event, std::string(body));
-      reply(sent ? "ok" : "error", sent ? "{}" : Reason("join the channel before broadcasting"));
+      BinaryPush(*c, bytes);
     };
     events.on_close = [this, key] {
       std::lock_guard lock(mu_);

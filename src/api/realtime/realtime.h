@@ -25,12 +25,16 @@
 // is behind one mutex, and delivery reads run outside it.
 #pragma once
 
+#include <rapidjson/fwd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/rest/rest_context.h"
@@ -72,6 +76,11 @@ class RealtimeService {
   void SendPresenceDiff(const std::string& topic, const std::string& presence_key, const std::string& joined,
                         const std::string& left);
   void DropPresence(Client* client, const std::string& topic);
+  // A presence push (track / untrack) from `client` on `topic`: "" when done, else why
+  // not. REQUIRES: mu_.
+  std::string Presence(Client* client, const std::string& topic, const rapidjson::Value& payload);
+  // A binary frame from `client`: realtime-js's broadcast push, relayed and acknowledged.
+  void BinaryPush(Client& client, std::string_view bytes);
   // Why `user_id` may not join `topic` on `client` now, or "" when it may. REQUIRES: mu_.
   std::string OverUserLimits(const Client* client, const std::string& topic, const std::string& user_id) const;
   void DeliverNewChanges();
