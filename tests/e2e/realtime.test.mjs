@@ -7,6 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './support/server.mjs';
+import { sleep, until } from './support/wait.mjs';
 import { adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
 import { connect, readResponse } from './support/raw_http.mjs';
@@ -16,7 +17,6 @@ import { randomBytes } from 'node:crypto';
 // The burst test holds 250 connections for four users: the per-user realtime limits raised.
 const limits = ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000',
   '--realtime-max-connections-per-user', '1000', '--realtime-max-channels-per-user', '10000'];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Subscribes `user` to notifications changes; resolves once SUBSCRIBED. `events` collects payloads.
 async function listen(user, { event = '*', filter, name = `n-${Math.random()}` } = {}) {
@@ -36,15 +36,6 @@ async function listen(user, { event = '*', filter, name = `n-${Math.random()}` }
     });
   });
   return { channel, events };
-}
-
-async function until(predicate, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (predicate()) return;
-    await sleep(20);
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('Realtime postgres_changes', () => {

@@ -6,10 +6,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './support/server.mjs';
+import { sleep, until } from './support/wait.mjs';
 import { signedUpUser } from './support/supabase.mjs';
 
 const limits = ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Joins `name` on `user`'s client; collects every broadcast of `event` ('*' for all).
 async function join(user, name, { event = '*', config } = {}) {
@@ -26,15 +26,6 @@ async function join(user, name, { event = '*', config } = {}) {
     });
   });
   return { channel, received, status };
-}
-
-async function until(predicate, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (predicate()) return;
-    await sleep(20);
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('Realtime broadcast', () => {

@@ -204,6 +204,14 @@ RealtimeService::~RealtimeService() {
   worker_.join();
 }
 
+std::shared_ptr<RealtimeService::Client> RealtimeService::Touch(Client* key) {
+  std::lock_guard lock(mu_);
+  auto it = clients_.find(key);
+  if (it == clients_.end()) return nullptr;
+  it->second->last_seen = SteadyClock::now();
+  return it->second;
+}
+
 void RealtimeService::AddRoutes(http::Router& router) {
   router.AddWebSocket("/realtime/v1/websocket", [this](http::Request& head, const std::shared_ptr<http::WebSocket>& socket)
                                                     -> std::variant<http::Response, http::WebSocketEvents> {
@@ -221,14 +229,8 @@ void RealtimeService::AddRoutes(http::Router& router) {
     }
     http::WebSocketEvents events;
     events.on_text = [this, key](std::string_view text) {
-      std::shared_ptr<Client> c;
-      {
-        std::lock_guard lock(mu_);
-        auto it = clients_.find(key);
-        if (it == clients_.end()) return;
-        c = it->second;
-        c->last_seen = SteadyClock::now();
-      }
+      std::shared_ptr<Client> c = Touch(key);
+      if (!c) return;
       rapidjson::Document msg;
       if (msg.Parse(text.data(), text.size()).HasParseError() || !msg.IsArray() || msg.Size() != 5 || !msg[2].IsString() ||
           !msg[3].IsString()) {
@@ -376,15 +378,7 @@ void RealtimeService::AddRoutes(http::Router& router) {
       if (!ref.empty()) reply("ok", "{}");
     };
     events.on_binary = [this, key](std::string_view bytes) {
-      std::shared_ptr<Client> c;
-      {
-        std::lock_guard lock(mu_);
-        auto it = clients_.find(key);
-        if (it == clients_.end()) return;
-        c = it->second;
-        c->last_seen = SteadyClock::now();
-      }
-      BinaryPush(*c, bytes);
+      if (std::shared_ptr<Client> c = Touch(key)) BinaryPush(*c, bytes);
     };
     events.on_close = [this, key] {
       std::lock_guard lock(mu_);

@@ -66,6 +66,8 @@ class RealtimeService {
  private:
   void Run();
   bool Publishes(const std::string& table);
+  // The live client behind `key`, marked as seen now (it sent something); null once gone.
+  std::shared_ptr<Client> Touch(Client* key);
   // Relays a broadcast on `topic` from `from` to every client joined to it (the sender only
   // when it joined with broadcast.self). False when the sender has not joined `topic`.
   bool Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json);

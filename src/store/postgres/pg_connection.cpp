@@ -202,6 +202,16 @@ Value ValueOf(const char* text, int length, unsigned oid) {
   }
 }
 
+// One statement with its parameters; the result, or the error it produced.
+Result<ResultPtr> RunStatement(pg_conn* conn, std::string_view sql, std::span<const Value> params) {
+  const std::string text(sql);
+  const Params p(params);
+  ResultPtr r(PQexecParams(conn, text.c_str(), p.size(), p.types(), p.values(), p.lengths(), p.formats(), 0));
+  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return ErrorFromResult(r.get(), conn, sql, false);
+  return r;
+}
+
 }  // namespace
 
 std::string RedactConnectionString(std::string_view url) {
@@ -260,14 +270,9 @@ bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 Result<Rows> PgConnection::Query(std::string_view sql, std::span<const Value> params,
                                  const TypeNames& types) {
-  const std::string text(sql);
-  const Params p(params);
-  ResultPtr r(PQexecParams(conn_, text.c_str(), p.size(), p.types(), p.values(), p.lengths(),
-                           p.formats(), 0));
-  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    return ErrorFromResult(r.get(), conn_, sql, false);
-  }
+  auto ran = RunStatement(conn_, sql, params);
+  if (!ran) return std::move(ran).error();
+  const ResultPtr r = std::move(*ran);
   Rows rows;
   const int ncols = PQnfields(r.get());
   const int nrows = PQntuples(r.get());
@@ -296,15 +301,9 @@ Result<Rows> PgConnection::Query(std::string_view sql, std::span<const Value> pa
 }
 
 Result<int64_t> PgConnection::Execute(std::string_view sql, std::span<const Value> params) {
-  const std::string text(sql);
-  const Params p(params);
-  ResultPtr r(PQexecParams(conn_, text.c_str(), p.size(), p.types(), p.values(), p.lengths(),
-                           p.formats(), 0));
-  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    return ErrorFromResult(r.get(), conn_, sql, false);
-  }
-  const char* changed = PQcmdTuples(r.get());
+  auto ran = RunStatement(conn_, sql, params);
+  if (!ran) return std::move(ran).error();
+  const char* changed = PQcmdTuples(ran->get());
   return changed && *changed ? std::stoll(changed) : int64_t{0};
 }
 
