@@ -68,8 +68,8 @@ class App {
   App(Config config, std::string jwt_secret, std::unique_ptr<store::Store> store);
   Result<migrate::Migrator> MakeMigrator();
   Result<migrate::Migrator> MakeAppMigrator();
-  // Fails (kFailedPrecondition) naming `what` when the store is not SQLite: the parts of
-  // the server that do not run on PostgreSQL yet say so instead of failing half-way.
+  // Fails (kFailedPrecondition) naming `what` when the store is not SQLite: what does not
+  // run on PostgreSQL yet (serve) says so instead of failing half-way.
   Status RequireSqlite(std::string_view what) const;
 
   const Config config_;

@@ -13,7 +13,7 @@
 namespace tb::app {
 namespace {
 
-TEST(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesWhatDoesNotRunThereYet) {
+TEST(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesToServeYet) {
   tb::testing::PgDatabase db;
   ASSERT_TRUE(db.ok());
   tb::testing::TempDir dir;
@@ -42,9 +42,60 @@ TEST(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesWhatDoesNotRunThereYet) {
   ASSERT_FALSE(served);
   EXPECT_EQ(served.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(served.error().message.find("PostgreSQL"), std::string::npos);
+}
+
+// The admin commands run the server's own SQL — now PostgreSQL's names and spellings — on
+// PostgreSQL: a user (whose personal account the sign-up trigger makes), super admin, purge.
+TEST(AppOnPostgres, AdminCommandsWorkOnPostgres) {
+  tb::testing::PgDatabase db;
+  ASSERT_TRUE(db.ok());
+  tb::testing::TempDir dir;
+  Config config;
+  config.data_dir = dir.path().string();
+  config.database_url = db.url();
+  auto app = App::Open(config);
+  ASSERT_TRUE(app) << Describe(app.error());
+  auto id = (*app)->CreateUser("Ann@Example.com", "a-long-enough-password", true);
+  ASSERT_TRUE(id) << Describe(id.error());
+  auto taken = (*app)->CreateUser("ann@example.com", "a-long-enough-password", true);
+  ASSERT_FALSE(taken);
+  auto granted = (*app)->SetSuperAdmin("ann@example.com", true);
+  ASSERT_TRUE(granted) << Describe(granted.error());
+  EXPECT_TRUE(*granted);
+  auto unknown = (*app)->SetSuperAdmin("nobody@example.com", true);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+
+  auto admin = store::postgres::PgConnection::Open(db.admin_url());
+  ASSERT_TRUE(admin) << Describe(admin.error());
+  const store::postgres::TypeNames types;
+  const store::Value user[] = {store::Value::Text(*id)};
+  auto made = (*admin)->Query(
+      "SELECT u.email, u.email_confirmed_at IS NOT NULL, "
+      "(SELECT count(*) FROM public.accounts a WHERE a.id = u.id AND a.is_personal_account), "
+      "(SELECT count(*) FROM public.super_admins s WHERE s.user_id = u.id) FROM auth.users u WHERE u.id = $1",
+      user, types);
+  ASSERT_TRUE(made) << Describe(made.error());
+  ASSERT_EQ(made->rows.size(), 1u);
+  EXPECT_EQ(made->rows[0][0], store::Value::Text("ann@example.com"));
+  EXPECT_EQ(made->rows[0][1], store::Value::Bool(true));
+  EXPECT_EQ(made->rows[0][2], store::Value::Int(1));
+  EXPECT_EQ(made->rows[0][3], store::Value::Int(1));
+
+  // An expired notification and a live one: purge takes the first only.
+  auto seeded = (*admin)->Execute(
+      "INSERT INTO public.notifications (account_id, body, created_at, expires_at) VALUES "
+      "($1::uuid, 'old', now() - interval '2 days', now() - interval '1 day'), "
+      "($1::uuid, 'live', now(), now() + interval '1 day')",
+      user);
+  ASSERT_TRUE(seeded) << Describe(seeded.error());
   auto purged = (*app)->Purge();
-  ASSERT_FALSE(purged);
-  EXPECT_EQ(purged.error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(purged) << Describe(purged.error());
+  EXPECT_EQ(purged->notifications, 1);
+  auto left = (*admin)->Query("SELECT body FROM public.notifications", {}, types);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->rows.size(), 1u);
+  EXPECT_EQ(left->rows[0][0], store::Value::Text("live"));
 }
 
 void WriteFile(const std::filesystem::path& path, const std::string& text) {
