@@ -13,13 +13,21 @@
 namespace tb::app {
 namespace {
 
-TEST(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesToServeYet) {
+// A fresh database of the test cluster and a data dir, configured for App::Open.
+class AppOnPostgres : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(db.ok());
+    config.data_dir = dir.path().string();
+    config.database_url = db.url();
+  }
+
   tb::testing::PgDatabase db;
-  ASSERT_TRUE(db.ok());
   tb::testing::TempDir dir;
   Config config;
-  config.data_dir = dir.path().string();
-  config.database_url = db.url();
+};
+
+TEST_F(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesToServeYet) {
   auto app = App::Open(config);
   ASSERT_TRUE(app) << Describe(app.error());
 
@@ -46,13 +54,7 @@ TEST(AppOnPostgres, MigratesTheCoreSchemaOnceAndRefusesToServeYet) {
 
 // The admin commands run the server's own SQL — now PostgreSQL's names and spellings — on
 // PostgreSQL: a user (whose personal account the sign-up trigger makes), super admin, purge.
-TEST(AppOnPostgres, AdminCommandsWorkOnPostgres) {
-  tb::testing::PgDatabase db;
-  ASSERT_TRUE(db.ok());
-  tb::testing::TempDir dir;
-  Config config;
-  config.data_dir = dir.path().string();
-  config.database_url = db.url();
+TEST_F(AppOnPostgres, AdminCommandsWorkOnPostgres) {
   auto app = App::Open(config);
   ASSERT_TRUE(app) << Describe(app.error());
   auto id = (*app)->CreateUser("Ann@Example.com", "a-long-enough-password", true);
@@ -105,13 +107,7 @@ void WriteFile(const std::filesystem::path& path, const std::string& text) {
 
 // An app's migrations run natively on PostgreSQL — plpgsql, extensions, the seed's policy
 // helpers — under the same rule as on SQLite: no table without row-level security.
-TEST(AppOnPostgres, AppMigrationsRunNativelyAndEveryNewTableIsForced) {
-  tb::testing::PgDatabase db;
-  ASSERT_TRUE(db.ok());
-  tb::testing::TempDir dir;
-  Config config;
-  config.data_dir = dir.path().string();
-  config.database_url = db.url();
+TEST_F(AppOnPostgres, AppMigrationsRunNativelyAndEveryNewTableIsForced) {
   // The seed's pattern: a new permission (its own file: an enum value is usable only after
   // its transaction), then rows for it in a core table, written by the migration itself.
   WriteFile(dir.path() / "migrations" / "0001_permissions.sql",
@@ -199,10 +195,7 @@ CREATE TABLE public.note_jobs (id bigserial PRIMARY KEY);
   EXPECT_NE(bad.error().message.find("(0003_tags.sql:3)"), std::string::npos) << bad.error().message;
 }
 
-TEST(AppOnPostgres, AnUnreachableDatabaseIsAClearError) {
-  tb::testing::TempDir dir;
-  Config config;
-  config.data_dir = dir.path().string();
+TEST_F(AppOnPostgres, AnUnreachableDatabaseIsAClearError) {
   config.database_url = "postgresql://tenantbase:pw@127.0.0.1:1/x?connect_timeout=2";
   auto app = App::Open(config);
   ASSERT_FALSE(app);

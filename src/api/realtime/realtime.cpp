@@ -186,6 +186,18 @@ std::string StringAt(const rapidjson::Value& v, const char* key) {
   return std::string(v[key].GetString(), v[key].GetStringLength());
 }
 
+bool BoolAt(const rapidjson::Value& v, const char* key) {
+  return v.IsObject() && v.HasMember(key) && v[key].IsBool() && v[key].GetBool();
+}
+
+const rapidjson::Value* ObjectAt(const rapidjson::Value& v, const char* key) {
+  return v.IsObject() && v.HasMember(key) && v[key].IsObject() ? &v[key] : nullptr;
+}
+
+std::string Channel::CallerKey() const {
+  return who ? std::string(policy::RoleName(who->role)) + "/" + who->user_id + "/" + who->session_id : "";
+}
+
 int64_t NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(SystemClock::Instance().Now().time_since_epoch()).count();
 }
@@ -260,29 +272,24 @@ void RealtimeService::AddRoutes(http::Router& router) {
         }
         channel.who = who->first;
         channel.expires_at = who->second;
-        const rapidjson::Value* config = payload.IsObject() && payload.HasMember("config") ? &payload["config"] : nullptr;
+        const rapidjson::Value* config = ObjectAt(payload, "config");
         // Private channels are authorised by policies on realtime.messages in Supabase;
         // there is no such table here yet, so they are refused rather than left open.
-        if (config && config->IsObject() && config->HasMember("private") && (*config)["private"].IsBool() &&
-            (*config)["private"].GetBool()) {
-          return reply("error", Reason("private channels are not supported yet"));
-        }
-        if (config && config->IsObject() && config->HasMember("presence") && (*config)["presence"].IsObject()) {
-          const rapidjson::Value& p = (*config)["presence"];
-          channel.presence_enabled = p.HasMember("enabled") && p["enabled"].IsBool() && p["enabled"].GetBool();
-          channel.presence_key = StringAt(p, "key");
+        if (config && BoolAt(*config, "private")) return reply("error", Reason("private channels are not supported yet"));
+        if (const rapidjson::Value* presence = config ? ObjectAt(*config, "presence") : nullptr) {
+          channel.presence_enabled = BoolAt(*presence, "enabled");
+          channel.presence_key = StringAt(*presence, "key");
         }
         if (channel.presence_key.empty()) channel.presence_key = crypto::RandomUuid();
-        if (config && config->IsObject() && config->HasMember("broadcast") && (*config)["broadcast"].IsObject()) {
-          const rapidjson::Value& b = (*config)["broadcast"];
-          channel.broadcast_self = b.HasMember("self") && b["self"].IsBool() && b["self"].GetBool();
+        if (const rapidjson::Value* broadcast = config ? ObjectAt(*config, "broadcast") : nullptr) {
+          channel.broadcast_self = BoolAt(*broadcast, "self");
         }
         rapidjson::StringBuffer out;
         JsonWriter w(out);
         w.StartObject();
         w.Key("postgres_changes");
         w.StartArray();
-        if (config && config->IsObject() && config->HasMember("postgres_changes") && (*config)["postgres_changes"].IsArray()) {
+        if (config && config->HasMember("postgres_changes") && (*config)["postgres_changes"].IsArray()) {
           for (const auto& p : (*config)["postgres_changes"].GetArray()) {
             Binding b;
             b.event = StringAt(p, "event");
@@ -476,7 +483,7 @@ void RealtimeService::DeliverNewChanges() {
     for (auto& [key, client] : clients_) {
       for (auto& [topic, channel] : client->channels) {
         if (channel.bindings.empty() || !channel.who) continue;
-        if (channel.expires_at != 0 && channel.expires_at < now) {
+        if (!channel.Hears(now)) {
           if (!channel.told_expired) {
             channel.told_expired = true;
             client->socket->SendText(Frame(channel.join_ref, std::nullopt, topic, "system",
@@ -490,36 +497,47 @@ void RealtimeService::DeliverNewChanges() {
   }
   if (listeners.empty()) return;
 
-  // Each distinct caller reads each change once, in one transaction as themselves.
-  std::map<std::string, std::vector<std::optional<std::string>>> seen;  // caller → record JSON per change
+  // Each change's row image as a one-row SELECT of its table's columns, built once per batch;
+  // each caller adds their SELECT policies to it.
+  std::vector<const rest::Relation*> relations(changes.size());
+  std::vector<std::string> images(changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    relations[i] = rest_.catalog->Find(changes[i].table);
+    if (relations[i] == nullptr) continue;
+    std::string select, image;
+    for (const auto& column : relations[i]->columns) {
+      select += (select.empty() ? "\"" : ", \"") + column.name + "\"";
+      if (!image.empty()) image += ", ";
+      image += "json_extract($1, '$.\"" + column.name + "\"') AS \"" + column.name + "\"";
+    }
+    images[i] = "SELECT " + select + " FROM (SELECT " + image + ") AS \"" + relations[i]->name + "\"";
+  }
+
+  // Each distinct caller reads each change once, in one transaction as themselves: the record
+  // as JSON text and parsed (for the row filters), or nothing when the policies hide it.
+  struct Seen {
+    std::optional<std::string> json;
+    rapidjson::Document record;
+  };
+  std::map<std::string, std::vector<Seen>> seen;  // caller → one per change
   for (const Listener& l : listeners) {
-    const policy::Identity& who = *l.channel.who;
-    const std::string key = std::string(policy::RoleName(who.role)) + "/" + who.user_id + "/" + who.session_id;
+    const std::string key = l.channel.CallerKey();
     if (seen.contains(key)) continue;
-    std::vector<std::optional<std::string>>& records = seen[key];
-    records.assign(changes.size(), std::nullopt);
-    policy::Identity caller = who;
+    std::vector<Seen>& records = seen[key];
+    records.resize(changes.size());
+    policy::Identity caller = *l.channel.who;
     auto txn = rest::BeginFor(rest_, caller, store::Access::kRead);
     if (!txn) continue;  // a session that ended sees nothing
     const char* role = policy::RoleName(caller.role);
     for (size_t i = 0; i < changes.size(); ++i) {
-      const Change& c = changes[i];
-      const rest::Relation* relation = rest_.catalog->Find(c.table);
+      const rest::Relation* relation = relations[i];
       if (relation == nullptr) continue;
+      // The policies over the row's image, with the subscriber's identity now.
       const auto using_select = policy::BypassesPolicies(role)
                                     ? std::nullopt
                                     : rest_.policies->Using(relation->name, role, policy::Command::kSelect);
-      std::string select;
-      for (const auto& column : relation->columns) select += (select.empty() ? "\"" : ", \"") + column.name + "\"";
-      // The policies over the row's image, with the subscriber's identity now.
-      std::string image;
-      for (const auto& column : relation->columns) {
-        if (!image.empty()) image += ", ";
-        image += "json_extract($1, '$.\"" + column.name + "\"') AS \"" + column.name + "\"";
-      }
-      std::string sql = "SELECT " + select + " FROM (SELECT " + image + ") AS \"" + relation->name + "\"";
-      if (using_select) sql += " WHERE coalesce((" + *using_select + "), 0)";
-      const Value params[] = {Value::Text(c.image)};
+      const std::string sql = using_select ? images[i] + " WHERE coalesce((" + *using_select + "), 0)" : images[i];
+      const Value params[] = {Value::Text(changes[i].image)};
       auto rows = (*txn)->Query(sql, params);
       if (!rows || rows->rows.empty()) continue;
       rapidjson::StringBuffer b;
@@ -530,18 +548,17 @@ void RealtimeService::DeliverNewChanges() {
         rest::WriteValue(w, relation->columns[k].type, rows->rows[0][k]);
       }
       w.EndObject();
-      records[i] = b.GetString();
+      records[i].json = b.GetString();
+      records[i].record.Parse(records[i].json->c_str());
     }
   }
 
   for (const Listener& l : listeners) {
-    const policy::Identity& who = *l.channel.who;
-    const auto& records = seen[std::string(policy::RoleName(who.role)) + "/" + who.user_id + "/" + who.session_id];
+    const auto& records = seen[l.channel.CallerKey()];
     for (size_t i = 0; i < changes.size(); ++i) {
-      if (!records[i]) continue;
+      if (!records[i].json) continue;
       const Change& c = changes[i];
-      rapidjson::Document record;
-      record.Parse(records[i]->c_str());
+      const rapidjson::Document& record = records[i].record;
       std::vector<int64_t> ids;
       for (const Binding& b : l.channel.bindings) {
         if (b.table != c.table || (b.event != "*" && b.event != c.op)) continue;
@@ -549,7 +566,7 @@ void RealtimeService::DeliverNewChanges() {
         ids.push_back(b.id);
       }
       if (ids.empty()) continue;
-      const rest::Relation* relation = rest_.catalog->Find(c.table);
+      const rest::Relation* relation = relations[i];
       rapidjson::StringBuffer out;
       JsonWriter w(out);
       w.StartObject();
@@ -584,7 +601,7 @@ void RealtimeService::DeliverNewChanges() {
         WriteKey(w, *relation, record);
       } else {
         w.Key("record");
-        w.RawValue(records[i]->c_str(), records[i]->size(), rapidjson::kObjectType);
+        w.RawValue(records[i].json->c_str(), records[i].json->size(), rapidjson::kObjectType);
         if (c.op == "UPDATE") {
           w.Key("old_record");
           WriteKey(w, *relation, record);

@@ -17,6 +17,17 @@ namespace {
 
 std::atomic<int64_t> next_presence_ref{1};
 
+// `key: {metas: [...]}`, the shape of presence_state and of each side of presence_diff.
+void WriteMetas(JsonWriter& w, const std::string& key, const std::vector<const std::string*>& metas) {
+  WriteString(w, key);
+  w.StartObject();
+  w.Key("metas");
+  w.StartArray();
+  for (const std::string* meta : metas) WriteRaw(w, *meta, "{}");
+  w.EndArray();
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string RealtimeService::OverUserLimits(const Client* client, const std::string& topic,
@@ -59,15 +70,7 @@ std::string RealtimeService::PresenceState(const std::string& topic) const {
   rapidjson::StringBuffer b;
   JsonWriter w(b);
   w.StartObject();
-  for (const auto& [presence_key, metas] : by_key) {
-    WriteString(w, presence_key);
-    w.StartObject();
-    w.Key("metas");
-    w.StartArray();
-    for (const std::string* meta : metas) WriteRaw(w, *meta, "{}");
-    w.EndArray();
-    w.EndObject();
-  }
+  for (const auto& [presence_key, metas] : by_key) WriteMetas(w, presence_key, metas);
   w.EndObject();
   return b.GetString();
 }
@@ -76,15 +79,7 @@ void RealtimeService::SendPresenceDiff(const std::string& topic, const std::stri
                                        const std::string& joined, const std::string& left) {
   auto side = [&](JsonWriter& w, const std::string& meta) {
     w.StartObject();
-    if (!meta.empty()) {
-      WriteString(w, presence_key);
-      w.StartObject();
-      w.Key("metas");
-      w.StartArray();
-      WriteRaw(w, meta, "{}");
-      w.EndArray();
-      w.EndObject();
-    }
+    if (!meta.empty()) WriteMetas(w, presence_key, {&meta});
     w.EndObject();
   };
   rapidjson::StringBuffer b;
@@ -100,8 +95,7 @@ void RealtimeService::SendPresenceDiff(const std::string& topic, const std::stri
     auto it = client->channels.find(topic);
     if (it == client->channels.end() || !it->second.presence_enabled) continue;
     const Channel& channel = it->second;
-    if (!channel.who || (channel.expires_at != 0 && channel.expires_at <= now)) continue;
-    client->socket->SendText(Frame(channel.join_ref, std::nullopt, topic, "presence_diff", b.GetString()));
+    if (channel.Hears(now)) client->socket->SendText(Frame(channel.join_ref, std::nullopt, topic, "presence_diff", b.GetString()));
   }
 }
 
@@ -136,9 +130,7 @@ bool RealtimeService::Broadcast(Client* from, const std::string& topic, std::str
     if (it == client->channels.end()) continue;
     const Channel& channel = it->second;
     if (key == from && !channel.broadcast_self) continue;
-    // As for row changes: no valid, unexpired token, nothing delivered.
-    if (!channel.who || (channel.expires_at != 0 && channel.expires_at <= now)) continue;
-    client->socket->SendText(frame);
+    if (channel.Hears(now)) client->socket->SendText(frame);
   }
   return true;
 }

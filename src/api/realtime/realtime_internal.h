@@ -44,6 +44,11 @@ struct Channel {
   bool presence_enabled = false;        // config.presence.enabled: hears presence_state/diff
   std::string presence_key;             // config.presence.key, or a UUID of its own
   std::string presence_meta;            // what it tracks, as JSON with its phx_ref; "" = none
+
+  // A valid, unexpired token at `now` (unix seconds): only then is anything delivered.
+  bool Hears(int64_t now) const { return who && (expires_at == 0 || expires_at > now); }
+  // Whose view of the rows this channel gets: one read per distinct caller.
+  std::string CallerKey() const;
 };
 
 // [join_ref, ref, topic, event, payload] as realtime-js reads it; "" join_ref and nullopt ref
@@ -56,6 +61,10 @@ std::string Reply(std::string_view status, const std::string& response_json);
 std::string Reason(std::string_view reason);
 // The string member `key` of `v`, or "".
 std::string StringAt(const rapidjson::Value& v, const char* key);
+// The boolean member `key` of `v`, or false.
+bool BoolAt(const rapidjson::Value& v, const char* key);
+// The object member `key` of `v`, or null.
+const rapidjson::Value* ObjectAt(const rapidjson::Value& v, const char* key);
 int64_t NowUnix();
 
 }  // namespace internal

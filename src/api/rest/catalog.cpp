@@ -21,6 +21,16 @@ bool IsInternalTable(std::string_view name) {
 
 namespace {
 
+// The key columns in key order, from each column's position in it.
+void SetPrimaryKey(Relation& relation) {
+  std::vector<std::pair<int, std::string>> key;
+  for (const CatalogColumn& c : relation.columns) {
+    if (c.primary_key_position > 0) key.emplace_back(c.primary_key_position, c.name);
+  }
+  std::sort(key.begin(), key.end());
+  for (auto& [position, column] : key) relation.primary_key.push_back(std::move(column));
+}
+
 // PostgreSQL: the public schema's tables and views from pg_catalog, in the same shape.
 Status LoadPostgres(store::Transaction& txn, std::vector<Relation>& relations, std::vector<ForeignKey>& foreign_keys) {
   auto listed = txn.Query(
@@ -45,7 +55,6 @@ Status LoadPostgres(store::Transaction& txn, std::vector<Relation>& relations, s
         "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
         params);
     if (!columns) return std::move(columns).error();
-    std::vector<std::pair<int, std::string>> key;
     for (const auto& c : columns->rows) {
       CatalogColumn column;
       column.name = c[0].as_text();
@@ -55,11 +64,9 @@ Status LoadPostgres(store::Transaction& txn, std::vector<Relation>& relations, s
       column.has_default = c[3].as_bool();
       if (!c[4].is_null()) column.default_sql = c[4].as_text();
       column.primary_key_position = static_cast<int>(c[5].as_int());
-      if (column.primary_key_position > 0) key.emplace_back(column.primary_key_position, column.name);
       relation.columns.push_back(std::move(column));
     }
-    std::sort(key.begin(), key.end());
-    for (auto& [position, column] : key) relation.primary_key.push_back(column);
+    SetPrimaryKey(relation);
     if (!relation.is_view) {
       // Keys to other schemas (auth.users) are not embeddable and are left out, as on SQLite
       // where their targets are internal tables.
@@ -118,7 +125,6 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn, st
         "SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk, dflt_value FROM pragma_table_info($1) ORDER BY cid",
         params);
     if (!columns) return std::move(columns).error();
-    std::vector<std::pair<int, std::string>> key;
     for (const auto& c : columns->rows) {
       CatalogColumn column;
       column.name = c[0].as_text();
@@ -129,11 +135,9 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn, st
       column.has_default = c[3].as_int() != 0;
       if (column.has_default) column.default_sql = c[5].as_text();
       column.primary_key_position = static_cast<int>(c[4].as_int());
-      if (column.primary_key_position > 0) key.emplace_back(column.primary_key_position, column.name);
       relation.columns.push_back(std::move(column));
     }
-    std::sort(key.begin(), key.end());
-    for (auto& [position, column] : key) relation.primary_key.push_back(column);
+    SetPrimaryKey(relation);
     if (!relation.is_view) {
       auto keys = txn.Query(
           "SELECT id, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list($1) ORDER BY id, seq", params);
