@@ -108,14 +108,6 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   return std::unique_ptr<App>(new App(config, std::move(*secret), std::move(*store)));
 }
 
-Status App::RequireSqlite(std::string_view what) const {
-  if (store_->dialect() == "sqlite") return Ok();
-  return Error::Make(ErrorCode::kFailedPrecondition,
-                     std::string(what) + " does not run on PostgreSQL yet: `tenantbase migrate` "
-                     "installs the schema with native row-level security; the API follows "
-                     "(docs/postgres.md)");
-}
-
 Result<migrate::Migrator> App::MakeMigrator() {
   auto migrations = migrate::CoreMigrations(store_->dialect());
   if (!migrations) return std::move(migrations).error();
@@ -226,7 +218,6 @@ Result<maintenance::Purged> App::Purge() {
 }
 
 Status App::Serve() {
-  if (Status s = RequireSqlite("serve"); !s) return s;
   // Core migrations, then the app's; the catalog and policies below see both.
   if (auto applied = Migrate(); !applied) return std::move(applied).error();
   auto migrator = MakeMigrator();
@@ -259,7 +250,8 @@ Status App::Serve() {
     if (!txn) return std::move(txn).error();
     auto catalog = api::rest::Catalog::Load(**txn, store_->dialect());
     if (!catalog) return std::move(catalog).error();
-    auto policies = policy::PolicySet::Load(**txn);
+    // PostgreSQL enforces its policies natively; SQLite's are compiled into the API's SQL.
+    auto policies = store_->dialect() == "postgres" ? policy::PolicySet::Native(**txn) : policy::PolicySet::Load(**txn);
     if (!policies) return std::move(policies).error();
     context.rest = api::rest::RestContext{store_.get(), &context.auth, std::move(*catalog), std::move(*policies), {}};
   }

@@ -68,9 +68,6 @@ class App {
   App(Config config, std::string jwt_secret, std::unique_ptr<store::Store> store);
   Result<migrate::Migrator> MakeMigrator();
   Result<migrate::Migrator> MakeAppMigrator();
-  // Fails (kFailedPrecondition) naming `what` when the store is not SQLite: what does not
-  // run on PostgreSQL yet (serve) says so instead of failing half-way.
-  Status RequireSqlite(std::string_view what) const;
 
   const Config config_;
   const std::string jwt_secret_;

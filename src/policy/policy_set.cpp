@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.h"
 #include "policy/helpers.h"
 #include "policy/sql/parser.h"
 #include "policy/sql/render_sqlite.h"
@@ -293,6 +294,51 @@ Result<bool> HandleMigrationStatement(store::Transaction& txn, std::string_view 
   return true;
 }
 
+Result<std::shared_ptr<const PolicySet>> PolicySet::Native(store::Transaction& txn) {
+  auto set = std::make_shared<PolicySet>();
+  set->native_ = true;
+  // pg_policies gives each expression deparsed (pg_get_expr), as valid in a query over the
+  // table as the policy was. Every table is FORCE'd, so each is enabled.
+  auto policies = txn.Query(
+      "SELECT c.relname, p.polname, p.polpermissive, p.polcmd, "
+      "       coalesce((SELECT string_agg(CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r) END, ',') "
+      "                 FROM unnest(p.polroles) AS r), ''), "
+      "       coalesce(pg_get_expr(p.polqual, p.polrelid), ''), coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), "
+      "       n.nspname::text "
+      "FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname IN ('public', 'storage') ORDER BY c.relname, p.polname");
+  if (!policies) return std::move(policies).error();
+  for (const auto& row : policies->rows) {
+    // Keyed by the SQLite name the API uses: notes, storage_objects.
+    Table& table = set->tables_[row[7].as_text() == "public" ? row[0].as_text() : row[7].as_text() + "_" + row[0].as_text()];
+    table.enabled = true;
+    Compiled c;
+    c.name = row[1].as_text();
+    c.permissive = row[2].as_bool();
+    const std::string cmd = row[3].as_text();  // r, a, w, d or *
+    c.command = cmd == "r" ? "SELECT" : cmd == "a" ? "INSERT" : cmd == "w" ? "UPDATE" : cmd == "d" ? "DELETE" : "ALL";
+    for (std::string_view r : Split(row[4].as_text(), ',')) c.roles.emplace_back(r);
+    c.using_sql = c.using_text = row[5].as_text();
+    c.check_sql = row[6].as_text();
+    table.policies.push_back(std::move(c));
+  }
+  return std::shared_ptr<const PolicySet>(std::move(set));
+}
+
+std::optional<std::string> PolicySet::PredicateUsing(std::string_view table, std::string_view role,
+                                                    Command command) const {
+  auto predicate = CompiledUsing(table, role, command);
+  if (native_ && predicate == "0") return std::string("false");
+  return predicate;
+}
+
+std::optional<std::string> PolicySet::PredicateCheck(std::string_view table, std::string_view role,
+                                                    Command command) const {
+  auto predicate = CompiledCheck(table, role, command);
+  if (native_ && predicate == "0") return std::string("false");
+  return predicate;
+}
+
 Result<std::shared_ptr<const PolicySet>> PolicySet::Load(store::Transaction& txn) {
   auto set = std::make_shared<PolicySet>();
   auto tables = txn.Query("SELECT table_name, enabled FROM kit_rls_tables");
@@ -411,7 +457,7 @@ Status PolicySet::LoadViews(store::Transaction& txn) {
 }
 
 Result<std::optional<std::string>> PolicySet::ViewSql(std::string_view view, std::string_view role) const {
-  if (BypassesPolicies(role)) return std::optional<std::string>();
+  if (native_ || BypassesPolicies(role)) return std::optional<std::string>();
   auto it = views_.find(view);
   if (it == views_.end()) {
     return WithState(ErrorCode::kInvalidArgument, "42P01", "view \"" + std::string(view) + "\" does not exist");
@@ -431,6 +477,7 @@ Result<std::optional<std::string>> PolicySet::ViewSql(std::string_view view, std
 }
 
 bool PolicySet::RlsEnabled(std::string_view table) const {
+  if (native_) return true;  // every table is FORCE'd (migrations/postgres)
   auto it = tables_.find(table);
   return it != tables_.end() && it->second.enabled;
 }
@@ -448,6 +495,12 @@ std::vector<const PolicySet::Compiled*> PolicySet::Applicable(const Table& table
 }
 
 std::optional<std::string> PolicySet::Using(std::string_view table, std::string_view role, Command command) const {
+  if (native_) return std::nullopt;
+  return CompiledUsing(table, role, command);
+}
+
+std::optional<std::string> PolicySet::CompiledUsing(std::string_view table, std::string_view role,
+                                                   Command command) const {
   if (BypassesPolicies(role)) return std::nullopt;
   auto it = tables_.find(table);
   // Deny by default: a relation without row-level security is not open to clients either.
@@ -465,7 +518,7 @@ std::optional<std::string> PolicySet::Using(std::string_view table, std::string_
 std::optional<std::string> PolicySet::Using(std::string_view table, std::string_view role, Command command,
                                             std::string_view alias) const {
   if (alias.empty() || alias == table) return Using(table, role, command);
-  if (BypassesPolicies(role)) return std::nullopt;
+  if (native_ || BypassesPolicies(role)) return std::nullopt;
   auto it = tables_.find(table);
   if (it == tables_.end() || !it->second.enabled) return std::string("0");
   auto is_enum = [this](std::string_view schema, std::string_view name) {
@@ -485,6 +538,12 @@ std::optional<std::string> PolicySet::Using(std::string_view table, std::string_
 }
 
 std::optional<std::string> PolicySet::Check(std::string_view table, std::string_view role, Command command) const {
+  if (native_) return std::nullopt;
+  return CompiledCheck(table, role, command);
+}
+
+std::optional<std::string> PolicySet::CompiledCheck(std::string_view table, std::string_view role,
+                                                   Command command) const {
   if (BypassesPolicies(role)) return std::nullopt;
   auto it = tables_.find(table);
   if (it == tables_.end() || !it->second.enabled) return std::string("0");

@@ -51,6 +51,19 @@ class PolicySet {
  public:
   // Reads and compiles every recorded policy.
   static Result<std::shared_ptr<const PolicySet>> Load(store::Transaction& txn);
+  // For PostgreSQL, where the database enforces its own policies on the caller's role:
+  // Using and Check give nullopt and ViewSql nothing, so no SQL adds a clause of its own.
+  // The policies' text is read from pg_policies for RowImageUsing alone.
+  static Result<std::shared_ptr<const PolicySet>> Native(store::Transaction& txn);
+  bool native() const { return native_; }
+
+  // The policies as SQL, for code that applies them itself: over a row that is not in its
+  // table (a realtime change's image, a proposed storage object), or around a statement the
+  // server runs as itself after checking. Using()/Check() on SQLite; on PostgreSQL the
+  // policies' own text from pg_policies ("false" when none applies), since the database
+  // applies row-level security only to the caller's own statements on the table.
+  std::optional<std::string> PredicateUsing(std::string_view table, std::string_view role, Command command) const;
+  std::optional<std::string> PredicateCheck(std::string_view table, std::string_view role, Command command) const;
 
   // The predicate rows of `table` must satisfy to be seen (kSelect) or changed
   // (kUpdate, kDelete) by `role`; nullopt when nothing restricts the role.
@@ -86,9 +99,13 @@ class PolicySet {
     std::vector<Compiled> policies;
   };
   std::vector<const Compiled*> Applicable(const Table& table, std::string_view role, Command command) const;
+  // Using() and Check() whatever the mode.
+  std::optional<std::string> CompiledUsing(std::string_view table, std::string_view role, Command command) const;
+  std::optional<std::string> CompiledCheck(std::string_view table, std::string_view role, Command command) const;
 
   Status LoadViews(store::Transaction& txn);
 
+  bool native_ = false;
   std::map<std::string, Table, std::less<>> tables_;
   std::vector<std::string> enum_types_;
   // view → role → its WITH clause, or the reason it cannot be read.

@@ -26,6 +26,9 @@ struct RestContext {
   std::shared_ptr<const policy::PolicySet> policies;
   accounts::InvitationSettings invitations;
   std::shared_ptr<const tb::billing::Plans> plans;  // the app's billing plans; empty without a config
+
+  // On PostgreSQL the database enforces the policies itself (policies->native()).
+  bool postgres() const { return store->dialect() == "postgres"; }
 };
 
 }  // namespace tb::api::rest

@@ -462,6 +462,11 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
                             tokens::ClientInfo{request.remote_address,
                                                std::string(request.HeaderValue("User-Agent").substr(0, 512))},
                             &emails, &refusal};
+    // A workflow checks its caller itself, as on SQLite, where its SQL is the server's; on
+    // PostgreSQL it then runs as the server too (service_role, the caller's claims kept so
+    // auth.uid() and is_super_admin() still name them), like a SECURITY DEFINER function.
+    std::optional<store::AsServer> definer;
+    if (context.postgres()) definer.emplace(**txn);
     auto rows = workflow->call(call);
     if (!rows) return ErrorResponse(rows.error(), signed_in);
     if (workflow->access == store::Access::kWrite) {

@@ -55,8 +55,10 @@ std::string FromSql(const Level& level) {
   return Quote(level.relation->name) + (level.alias == level.relation->name ? "" : " AS " + Quote(level.alias));
 }
 
-// A value as a JSON-typed SQLite expression, for json_object().
-std::string JsonValueSql(const OutputColumn& c) {
+// A value as a JSON-typed SQLite expression, for json_object(). PostgreSQL's
+// json_build_object types its arguments itself.
+std::string JsonValueSql(const OutputColumn& c, const Sql& sql) {
+  if (sql.postgres()) return c.expression;
   switch (c.type) {
     case ColumnType::kBool:
       return "CASE WHEN (" + c.expression + ") IS NULL THEN NULL WHEN (" + c.expression +
@@ -67,9 +69,10 @@ std::string JsonValueSql(const OutputColumn& c) {
 }
 
 std::string ObjectSql(const std::vector<OutputColumn>& columns, Sql& sql) {
-  std::string out = "json_object(";
+  std::string out = sql.postgres() ? "json_build_object(" : "json_object(";
   for (size_t i = 0; i < columns.size(); ++i) {
-    out += (i ? ", " : "") + sql.Bind(Value::Text(columns[i].key)) + ", " + JsonValueSql(columns[i]);
+    const std::string key = sql.Bind(Value::Text(columns[i].key));
+    out += (i ? ", " : "") + (sql.postgres() ? "CAST(" + key + " AS text)" : key) + ", " + JsonValueSql(columns[i], sql);
   }
   return out + ")";
 }
@@ -134,16 +137,11 @@ Result<OutputColumn> EmbedSql(Scope& scope, const Level& parent, const q::Select
   } else {
     auto order = OrderSql(*child, scope.query, level.path, sql);
     if (!order) return std::move(order).error();
-    std::string page;
-    if (const q::Page* p = scope.query.PageFor(level.path)) {
-      if (p->limit) {
-        page = " LIMIT " + sql.Bind(Value::Int(*p->limit)) + " OFFSET " + sql.Bind(Value::Int(p->offset));
-      } else if (p->offset > 0) {
-        page = " LIMIT -1 OFFSET " + sql.Bind(Value::Int(p->offset));
-      }
-    }
-    out.expression = "(SELECT json_group_array(json(tb_row)) FROM (SELECT " + ObjectSql(*columns, sql) + " AS tb_row FROM " +
-                     FromSql(level) + " WHERE " + conditions + *order + page + "))";
+    const q::Page* p = scope.query.PageFor(level.path);
+    const std::string page = p ? PageSql(p->limit, p->offset, sql) : "";
+    const std::string aggregate = sql.postgres() ? "coalesce(json_agg(tb_row), '[]')" : "json_group_array(json(tb_row))";
+    out.expression = "(SELECT " + aggregate + " FROM (SELECT " + ObjectSql(*columns, sql) + " AS tb_row FROM " +
+                     FromSql(level) + " WHERE " + conditions + *order + page + ") AS tb_rows)";
   }
   if (item.join == q::JoinType::kInner && inner_conditions != nullptr) {
     inner_conditions->push_back("EXISTS (SELECT 1 FROM " + FromSql(level) + " WHERE " + conditions + ")");
@@ -181,9 +179,10 @@ Result<std::vector<OutputColumn>> SelectList(Scope& scope, const Level& level, c
             column->expression = "CAST(" + column->expression + " AS INTEGER)";
             column->type = ColumnType::kInteger;
           } else if (cast == "numeric" || cast == "float" || cast == "double precision" || cast == "real") {
-            column->expression = "CAST(" + column->expression + " AS REAL)";
+            column->expression = "CAST(" + column->expression + " AS DOUBLE PRECISION)";
             column->type = ColumnType::kNumeric;
           } else if (cast == "json" || cast == "jsonb") {
+            if (sql.postgres()) column->expression = "CAST(" + column->expression + " AS jsonb)";
             column->type = ColumnType::kJson;
           } else {
             return RestError("PGRST100", "unsupported cast to " + cast);
@@ -290,8 +289,10 @@ Result<std::string> Comparison(const OutputColumn& target, const CatalogColumn& 
       return target.expression + symbol + sql.Bind(std::move(*v));
     }
     case q::FilterOp::kLike:
+      if (sql.postgres()) return "CAST(" + target.expression + " AS text) LIKE " + sql.Bind(Value::Text(std::string(value)));
       return "pg_like(" + target.expression + ", " + sql.Bind(Value::Text(std::string(value))) + ")";
     case q::FilterOp::kIlike:
+      if (sql.postgres()) return "CAST(" + target.expression + " AS text) ILIKE " + sql.Bind(Value::Text(std::string(value)));
       return "pg_like(lower(" + target.expression + "), lower(" + sql.Bind(Value::Text(std::string(value))) + "))";
     default:
       return Unsupported(std::string("the ") + q::FilterOpName(op) + " operator");
@@ -310,19 +311,19 @@ Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql&
         case q::IsValue::kNull:
         case q::IsValue::kUnknown: condition = target->expression + " IS NULL"; break;
         case q::IsValue::kNotNull: condition = target->expression + " IS NOT NULL"; break;
-        case q::IsValue::kTrue: condition = target->expression + " IS 1"; break;
-        case q::IsValue::kFalse: condition = target->expression + " IS 0"; break;
+        case q::IsValue::kTrue: condition = target->expression + " IS TRUE"; break;
+        case q::IsValue::kFalse: condition = target->expression + " IS FALSE"; break;
       }
       break;
     case q::FilterOp::kIsDistinct: {
       auto v = target->type == (*column)->type ? ValueFromText(**column, f.value) : Result<Value>(Value::Text(f.value));
       if (!v) return std::move(v).error();
-      condition = target->expression + " IS NOT " + sql.Bind(std::move(*v));
+      condition = target->expression + " IS DISTINCT FROM " + sql.Bind(std::move(*v));
       break;
     }
     case q::FilterOp::kIn: {
       if (f.values.empty()) {
-        condition = "0";
+        condition = "false";
         break;
       }
       condition = target->expression + " IN (";
@@ -345,8 +346,12 @@ Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql&
             !given_doc.Parse(given_text.data(), given_text.size()).HasParseError()) {
           const std::string given = sql.Bind(Value::Text(std::string(given_text)));
           const std::string& col = target->expression;
-          condition = f.op == q::FilterOp::kCs ? "jsonb_contains(" + col + ", " + given + ")"
-                                               : "jsonb_contains(" + given + ", " + col + ")";
+          if (sql.postgres()) {
+            condition = "CAST(" + col + " AS jsonb) " + (f.op == q::FilterOp::kCs ? "@>" : "<@") + " CAST(" + given + " AS jsonb)";
+          } else {
+            condition = f.op == q::FilterOp::kCs ? "jsonb_contains(" + col + ", " + given + ")"
+                                                 : "jsonb_contains(" + given + ", " + col + ")";
+          }
           break;
         }
       }
@@ -354,6 +359,32 @@ Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql&
       // element of the column is in the given set (cd).
       auto elements = ArrayElements(f.value);
       if (!elements) return std::move(elements).error();
+      if (sql.postgres() && target->type == store::ColumnType::kJson) {
+        // A JSON array against the given elements, as strings.
+        rapidjson::StringBuffer buffer;
+        JsonWriter w(buffer);
+        w.StartArray();
+        for (const std::string& e : *elements) WriteString(w, e);
+        w.EndArray();
+        condition = "CAST(" + target->expression + " AS jsonb) " + (f.op == q::FilterOp::kCs ? "@>" : "<@") + " CAST(" +
+                    sql.Bind(Value::Text(buffer.GetString())) + " AS jsonb)";
+        break;
+      }
+      if (sql.postgres()) {
+        // A native array column against an array literal of its own element type.
+        std::string literal = "{";
+        for (size_t i = 0; i < elements->size(); ++i) {
+          literal += i ? ",\"" : "\"";
+          for (char c : (*elements)[i]) {
+            if (c == '"' || c == '\\') literal += '\\';
+            literal += c;
+          }
+          literal += "\"";
+        }
+        literal += "}";
+        condition = target->expression + (f.op == q::FilterOp::kCs ? " @> " : " <@ ") + sql.Bind(Value::Text(literal));
+        break;
+      }
       std::string json = "[";
       for (size_t i = 0; i < elements->size(); ++i) {
         rapidjson::Value s((*elements)[i].c_str(), static_cast<rapidjson::SizeType>((*elements)[i].size()));
@@ -383,7 +414,7 @@ Result<std::string> FilterSql(const Relation& relation, const q::Filter& f, Sql&
           parts.push_back("(" + *part + ")");
         }
         if (parts.empty()) {
-          condition = f.quantifier == q::Quantifier::kAny ? "0" : "1";
+          condition = f.quantifier == q::Quantifier::kAny ? "false" : "true";
         } else {
           for (size_t i = 0; i < parts.size(); ++i) {
             condition += (i ? (f.quantifier == q::Quantifier::kAny ? " OR " : " AND ") : "") + parts[i];
@@ -415,7 +446,7 @@ Result<std::string> LogicSql(const Relation& relation, const q::Logic& logic, Sq
   for (size_t i = 0; i < parts.size(); ++i) {
     joined += (i ? (logic.op == q::LogicOp::kOr ? " OR " : " AND ") : "") + parts[i];
   }
-  if (joined.empty()) joined = logic.op == q::LogicOp::kOr ? "0" : "1";
+  if (joined.empty()) joined = logic.op == q::LogicOp::kOr ? "false" : "true";
   return (logic.negated ? "NOT (" : "(") + joined + ")";
 }
 
@@ -440,7 +471,14 @@ Result<std::string> WhereSql(const Relation& relation, const q::ReadQuery& query
   if (policy) parts.push_back("(" + *policy + ")");
   std::string where;
   for (size_t i = 0; i < parts.size(); ++i) where += (i ? " AND " : "") + parts[i];
-  return where.empty() ? std::string("1") : where;
+  return where.empty() ? std::string("true") : where;
+}
+
+std::string PageSql(std::optional<int64_t> limit, int64_t offset, Sql& sql) {
+  if (limit) return " LIMIT " + sql.Bind(Value::Int(*limit)) + " OFFSET " + sql.Bind(Value::Int(offset));
+  if (offset <= 0) return "";
+  // SQLite has no OFFSET without LIMIT; -1 is its "no limit".
+  return (sql.postgres() ? " OFFSET " : " LIMIT -1 OFFSET ") + sql.Bind(Value::Int(offset));
 }
 
 Result<std::string> OrderSql(const Relation& relation, const q::ReadQuery& query, const q::EmbedPath& path, Sql& sql) {

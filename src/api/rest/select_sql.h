@@ -29,6 +29,11 @@ Error UnknownColumn(const Relation& relation, std::string_view column);
 // SQL text with its bound parameters, numbered $1, $2, … as it grows.
 class Sql {
  public:
+  // `postgres`: the text is PostgreSQL's rather than SQLite's, for the few spellings that
+  // differ (JSON building, array containment, LIKE, OFFSET without LIMIT).
+  explicit Sql(bool postgres = false) : postgres_(postgres) {}
+  bool postgres() const { return postgres_; }
+
   std::string Bind(store::Value v) {
     params_.push_back(std::move(v));
     return "$" + std::to_string(params_.size());
@@ -37,6 +42,7 @@ class Sql {
   const std::vector<store::Value>& params() const { return params_; }
 
  private:
+  bool postgres_;
   std::vector<store::Value> params_;
 };
 
@@ -75,6 +81,9 @@ Status CheckPaths(const Scope& scope);
 // The WHERE clause of one level (`path`): its filters, and/or trees and `policy`.
 Result<std::string> WhereSql(const Relation& relation, const tb::rest::ReadQuery& query,
                              const tb::rest::EmbedPath& path, const std::optional<std::string>& policy, Sql& sql);
+
+// " LIMIT … OFFSET …" of a page (either may be absent); "" for none.
+std::string PageSql(std::optional<int64_t> limit, int64_t offset, Sql& sql);
 
 // " ORDER BY …" of one level, with PostgreSQL's NULL placement made explicit; "" when none.
 Result<std::string> OrderSql(const Relation& relation, const tb::rest::ReadQuery& query,

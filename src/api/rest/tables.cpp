@@ -188,7 +188,7 @@ Result<TopSelect> PlanTop(const RestContext& context, const Prepared& p, Sql& sq
     if (!where) return std::move(where).error();
     plan.where = std::move(*where);
   } else {
-    plan.where = policy ? "(" + *policy + ")" : "1";
+    plan.where = policy ? "(" + *policy + ")" : "true";
   }
   for (const std::string& condition : inner) plan.where += " AND " + condition;
   auto order = OrderSql(relation, p.query, {}, sql);
@@ -202,7 +202,7 @@ Result<TopSelect> PlanTop(const RestContext& context, const Prepared& p, Sql& sq
 // a row the caller cannot read, so does this.
 Result<store::Rows> Representation(store::Transaction& txn, const RestContext& context, const Prepared& p,
                                    const std::string& rowids, size_t expected, std::vector<OutputColumn>& columns) {
-  Sql sql;
+  Sql sql(context.postgres());
   auto plan = PlanTop(context, p, sql, /*with_filters=*/false);
   if (!plan) return std::move(plan).error();
   columns = std::move(plan->columns);
@@ -279,7 +279,7 @@ std::optional<std::string> WritePolicy(const RestContext& context, const std::st
   const auto own = context.policies->Using(table, role, command);
   const auto select = context.policies->Using(table, role, policy::Command::kSelect);
   if (!own && !select) return std::nullopt;
-  return "(" + own.value_or("1") + ") AND (" + select.value_or("1") + ")";
+  return "(" + own.value_or("true") + ") AND (" + select.value_or("true") + ")";
 }
 
 // The written rows for Prefer: return=representation (see Representation); nullopt
@@ -339,13 +339,74 @@ Error UnknownBodyColumn(const Relation& relation, std::string_view column) {
                                    "' in the schema cache");
 }
 
+// On PostgreSQL a write is one statement under the caller's role, as PostgREST runs it:
+// the database applies the policies (USING, WITH CHECK, and the SELECT ones to the rows a
+// RETURNING gives back) and the triggers in its own order. `write` is the INSERT, UPDATE
+// or DELETE without RETURNING (or a SELECT, `is_write` false); Prefer:
+// return=representation reads the written rows back through the request's select list,
+// embeds included.
+http::Response WriteNatively(const http::Request& request, const RestContext& context, Prepared& p, Sql& write,
+                             int status, bool is_write = true) {
+  std::vector<OutputColumn> columns;
+  std::optional<store::Rows> shown;
+  auto txn = BeginFor(context, p.identity, store::Access::kWrite);
+  if (!txn) return Fail(txn.error(), p.signed_in);
+  if (p.prefer.representation == q::ReturnPreference::kRepresentation) {
+    auto plan = PlanTop(context, p, write, /*with_filters=*/false);
+    if (!plan) return Fail(plan.error(), p.signed_in);
+    columns = std::move(plan->columns);
+    write.text = "WITH tb_written AS (" + write.text + (is_write ? " RETURNING *" : "") + ") SELECT " + Columns(columns) +
+                 " FROM tb_written AS " + Quote(p.relation->name) + " WHERE " + plan->where + plan->order;
+    auto rows = (*txn)->Query(write.text, write.params());
+    if (!rows) return Fail(rows.error(), p.signed_in);
+    shown = std::move(*rows);
+  } else if (auto done = (*txn)->Execute(write.text, write.params()); !done) {
+    return Fail(done.error(), p.signed_in);
+  }
+  return Conclude(**txn, p, shown, columns, status, WantsObject(request));
+}
+
+// INSERT … VALUES (…), (…) [ON CONFLICT (key) DO UPDATE SET … | DO NOTHING]: one row per
+// object, DEFAULT for a key an object leaves out under Prefer: missing=default.
+http::Response InsertNatively(const http::Request& request, const RestContext& context, Prepared& p,
+                              const std::vector<const CatalogColumn*>& targets,
+                              const std::vector<std::vector<std::pair<const CatalogColumn*, Value>>>& rows,
+                              const std::vector<const CatalogColumn*>& conflict) {
+  const Relation& relation = *p.relation;
+  Sql sql(true);
+  // Objects without keys still give one row each: every column its default.
+  std::vector<const CatalogColumn*> columns = targets;
+  if (columns.empty()) columns.push_back(&relation.columns.front());
+  std::string names;
+  for (const CatalogColumn* c : columns) names += (names.empty() ? "" : ", ") + Quote(c->name);
+  sql.text = "INSERT INTO " + Quote(relation.name) + " (" + names + ") VALUES ";
+  for (size_t r = 0; r < rows.size(); ++r) {
+    sql.text += r ? ", (" : "(";
+    for (size_t i = 0; i < columns.size(); ++i) {
+      auto it = std::find_if(rows[r].begin(), rows[r].end(), [&](const auto& v) { return v.first == columns[i]; });
+      sql.text += (i ? ", " : "") + (it != rows[r].end() ? sql.Bind(it->second) : std::string("DEFAULT"));
+    }
+    sql.text += ")";
+  }
+  if (!conflict.empty()) {
+    std::string key;
+    for (const CatalogColumn* c : conflict) key += (key.empty() ? "" : ", ") + Quote(c->name);
+    std::string sets;
+    if (p.prefer.resolution == q::ResolutionPreference::kMergeDuplicates) {
+      for (const CatalogColumn* c : targets) sets += (sets.empty() ? "" : ", ") + Quote(c->name) + " = EXCLUDED." + Quote(c->name);
+    }
+    sql.text += " ON CONFLICT (" + key + ") " + (sets.empty() ? "DO NOTHING" : "DO UPDATE SET " + sets);
+  }
+  return WriteNatively(request, context, p, sql, 201);
+}
+
 }  // namespace
 
 http::Response ReadRows(http::Request& request, const RestContext& context) {
   auto p = Prepare(request, context, true);
   if (!p) return Fail(p.error(), false);
   const Relation& relation = *p->relation;
-  Sql sql;
+  Sql sql(context.postgres());
   auto plan = PlanTop(context, *p, sql);
   if (!plan) return Fail(plan.error(), p->signed_in);
   std::string prefix;
@@ -358,12 +419,10 @@ http::Response ReadRows(http::Request& request, const RestContext& context) {
   const q::Page* page = p->query.PageFor({});
   const int64_t offset = page ? page->offset : 0;
   const std::string count_sql = prefix + "SELECT count(*) FROM " + Quote(relation.name) + " WHERE " + plan->where;
-  sql.text = prefix + "SELECT " + Columns(*columns) + " FROM " + Quote(relation.name) + " WHERE " + plan->where + plan->order;
-  if (page && page->limit) {
-    sql.text += " LIMIT " + sql.Bind(Value::Int(*page->limit)) + " OFFSET " + sql.Bind(Value::Int(offset));
-  } else if (offset > 0) {
-    sql.text += " LIMIT -1 OFFSET " + sql.Bind(Value::Int(offset));
-  }
+  // The count takes the same parameters but the page's, bound last.
+  const size_t count_params = sql.params().size();
+  sql.text = prefix + "SELECT " + Columns(*columns) + " FROM " + Quote(relation.name) + " WHERE " + plan->where + plan->order +
+             PageSql(page ? page->limit : std::nullopt, offset, sql);
 
   auto txn = BeginFor(context, p->identity, store::Access::kRead);
   if (!txn) return Fail(txn.error(), p->signed_in);
@@ -371,8 +430,7 @@ http::Response ReadRows(http::Request& request, const RestContext& context) {
   if (!rows) return Fail(rows.error(), p->signed_in);
   std::optional<int64_t> total;
   if (p->prefer.count) {
-    // The same WHERE and parameters (the page's, unused here, are ignored).
-    auto counted = (*txn)->Query(count_sql, sql.params());
+    auto counted = (*txn)->Query(count_sql, std::span(sql.params()).first(count_params));
     if (!counted) return Fail(counted.error(), p->signed_in);
     total = counted->rows[0][0].as_int();
   }
@@ -465,6 +523,8 @@ http::Response InsertRows(http::Request& request, const RestContext& context) {
     }
     all_values.push_back(std::move(values));
   }
+
+  if (context.postgres()) return InsertNatively(request, context, *p, targets, all_values, conflict);
 
   auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
@@ -588,9 +648,20 @@ http::Response UpdateRows(http::Request& request, const RestContext& context) {
   // An update sees only rows both its USING and the SELECT policies let through.
   const auto policy = WritePolicy(context, relation.name, role, policy::Command::kUpdate);
   if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
-  Sql sql;
+  Sql sql(context.postgres());
   auto where = WhereSql(relation, p->query, {}, policy, sql);
   if (!where) return Fail(where.error(), p->signed_in);
+  if (context.postgres()) {
+    std::string assignments;
+    for (auto& [c, v] : sets) assignments += (assignments.empty() ? "" : ", ") + Quote(c->name) + " = " + sql.Bind(v);
+    // An empty body changes nothing: the matched rows are the answer.
+    if (assignments.empty()) {
+      sql.text = "SELECT * FROM " + Quote(relation.name) + " WHERE " + *where;
+      return WriteNatively(request, context, *p, sql, 200, /*is_write=*/false);
+    }
+    sql.text = "UPDATE " + Quote(relation.name) + " SET " + assignments + " WHERE " + *where;
+    return WriteNatively(request, context, *p, sql, 200);
+  }
   auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
   sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
@@ -648,10 +719,14 @@ http::Response DeleteRows(http::Request& request, const RestContext& context) {
   if (relation.is_view) return Fail(ReadOnlyRelation(relation), p->signed_in);
   const std::string role = policy::RoleName(p->identity.role);
   const auto policy = WritePolicy(context, relation.name, role, policy::Command::kDelete);
-  Sql sql;
+  Sql sql(context.postgres());
   if (Status s = CheckWriteFilters(*p); !s) return Fail(s.error(), p->signed_in);
   auto where = WhereSql(relation, p->query, {}, policy, sql);
   if (!where) return Fail(where.error(), p->signed_in);
+  if (context.postgres()) {
+    sql.text = "DELETE FROM " + Quote(relation.name) + " WHERE " + *where;
+    return WriteNatively(request, context, *p, sql, 200);
+  }
   sql.text = "SELECT rowid FROM " + Quote(relation.name) + " WHERE " + *where;
   auto txn = BeginFor(context, p->identity, store::Access::kWrite);
   if (!txn) return Fail(txn.error(), p->signed_in);
