@@ -10,7 +10,8 @@ int Rows::ColumnIndex(std::string_view name) const {
 }
 
 std::string InList(int first, size_t count) {
-  if (count == 0) return "(SELECT NULL WHERE false)";
+  // `x IN (NULL)` holds for no x, and PostgreSQL types the NULL as x (never NOT IN it).
+  if (count == 0) return "(NULL)";
   std::string out = "(";
   for (size_t i = 0; i < count; ++i) {
     if (i) out += ", ";

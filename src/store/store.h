@@ -115,7 +115,8 @@ class Transaction {
 };
 
 // "($first, …, $first+count-1)", the right side of `x IN …` for `count` bound values, in
-// SQL both dialects read; an empty list is a subquery of no rows (`IN ()` is SQLite's only).
+// SQL both dialects read; an empty list is `(NULL)`, which no value is IN (`IN ()` is
+// SQLite's only). Not for NOT IN, which an empty list would make NULL.
 std::string InList(int first, size_t count);
 
 // Runs the rest of a scope with the server's own rights (PostgreSQL: the body of a

@@ -1,5 +1,7 @@
 #include "domain/accounts/team_accounts.h"
 
+#include <limits>
+
 #include <cctype>
 
 #include "crypto/random.h"
@@ -122,7 +124,7 @@ Result<store::Rows> CreateTeamAccount(store::Transaction& txn, std::string_view 
   const Value account[] = {Value::Text(trimmed), Value::Text(*slug), Value::Text(std::string(user_id))};
   auto inserted = txn.Query(
       "INSERT INTO accounts (name, slug, is_personal_account, primary_owner_user_id, created_by, updated_by) "
-      "VALUES ($1, $2, 0, $3, $3, $3) RETURNING id",
+      "VALUES ($1, $2, false, $3, $3, $3) RETURNING id",
       account);
   if (!inserted) return std::move(inserted).error();
   const std::string id = inserted->rows.at(0).at(0).as_text();
@@ -157,7 +159,7 @@ Result<store::Rows> TeamAccountWorkspace(store::Transaction& txn, std::string_vi
 Result<store::Rows> AccountMembers(store::Transaction& txn, std::string_view user_id, std::string_view slug,
                                    const Page& page) {
   const Value params[] = {Value::Text(std::string(slug)), Value::Text(std::string(user_id)),
-                          Value::Int(page.limit.value_or(-1)), Value::Int(page.offset)};
+                          Value::Int(page.limit.value_or(std::numeric_limits<int64_t>::max())), Value::Int(page.offset)};
   return txn.Query(
       "SELECT m.user_id AS user_id, p.name AS name, p.email AS email, p.picture_url AS picture_url, "
       "m.account_role AS role, r.hierarchy_level AS role_hierarchy_level, "

@@ -1,5 +1,7 @@
 #include "domain/admin/super_admin.h"
 
+#include <limits>
+
 #include "domain/auth/admin_users.h"
 #include "domain/workflow_errors.h"
 
@@ -62,15 +64,15 @@ Result<store::Rows> ListAccounts(store::Transaction& txn, std::string_view searc
                                  const accounts::Page& page) {
   if (Status s = RequireSuperAdmin(txn); !s) return std::move(s).error();
   const Value params[] = {Value::Text(std::string(search)), Value::Text(Contains(search)),
-                          personal ? Value::Bool(*personal) : Value::Null(), Value::Int(page.limit.value_or(-1)),
+                          personal ? Value::Bool(*personal) : Value::Null(), Value::Int(page.limit.value_or(std::numeric_limits<int64_t>::max())),
                           Value::Int(page.offset)};
   return txn.Query(
       "SELECT a.id, a.name, a.slug, a.email, a.picture_url, a.is_personal_account, a.primary_owner_user_id, "
       "(SELECT count(*) FROM accounts_memberships m WHERE m.account_id = a.id) AS member_count, "
       "a.created_at, a.updated_at FROM accounts a "
-      "WHERE ($1 = '' OR a.id = lower($1) OR a.name LIKE $2 ESCAPE '\\' OR a.slug LIKE $2 ESCAPE '\\' "
-      "       OR a.email LIKE $2 ESCAPE '\\') "
-      "AND ($3 IS NULL OR a.is_personal_account = $3) "
+      "WHERE ($1 = '' OR CAST(a.id AS text) = lower($1) OR lower(a.name) LIKE lower($2) ESCAPE '\\' OR lower(a.slug) LIKE lower($2) ESCAPE '\\' "
+      "       OR lower(a.email) LIKE lower($2) ESCAPE '\\') "
+      "AND (CAST($3 AS boolean) IS NULL OR a.is_personal_account = $3) "
       "ORDER BY a.created_at DESC, a.id LIMIT $4 OFFSET $5",
       params);
 }
@@ -78,11 +80,11 @@ Result<store::Rows> ListAccounts(store::Transaction& txn, std::string_view searc
 Result<store::Rows> ListUsers(store::Transaction& txn, std::string_view search, const accounts::Page& page) {
   if (Status s = RequireSuperAdmin(txn); !s) return std::move(s).error();
   const Value params[] = {Value::Text(std::string(search)), Value::Text(Contains(search)),
-                          Value::Int(page.limit.value_or(-1)), Value::Int(page.offset)};
+                          Value::Int(page.limit.value_or(std::numeric_limits<int64_t>::max())), Value::Int(page.offset)};
   auto rows = txn.Query(
       "SELECT u.id, u.email, u.created_at, u.last_sign_in_at, u.email_confirmed_at, u.banned_until, u.deleted_at, "
       "EXISTS (SELECT 1 FROM super_admins s WHERE s.user_id = u.id) AS is_super_admin FROM auth.users u "
-      "WHERE ($1 = '' OR u.id = lower($1) OR u.email LIKE $2 ESCAPE '\\') "
+      "WHERE ($1 = '' OR CAST(u.id AS text) = lower($1) OR lower(u.email) LIKE lower($2) ESCAPE '\\') "
       "ORDER BY u.created_at DESC, u.id LIMIT $3 OFFSET $4",
       params);
   if (!rows) return std::move(rows).error();

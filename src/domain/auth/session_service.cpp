@@ -221,7 +221,7 @@ Status SessionService::Logout(store::Transaction& txn, const policy::Identity& i
       sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id = $2";
       break;
     case LogoutScope::kGlobal:
-      sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND $2 IS NOT NULL";
+      sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND CAST($2 AS text) IS NOT NULL";
       break;
     case LogoutScope::kOthers:
       sql = "DELETE FROM auth.sessions WHERE user_id = $1 AND id <> $2";

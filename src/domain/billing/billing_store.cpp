@@ -133,7 +133,7 @@ Status ReplaceItems(Context& c, bool subscription, const std::string& parent, co
       auto written = c.txn.Execute(
           "INSERT INTO subscription_items (id, subscription_id, account_id, product_id, price_id, type, price_amount, "
           "quantity, interval, interval_count) "
-          "VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+          "VALUES (coalesce(CAST($1 AS text), CAST(gen_random_uuid() AS text)), $2, $3, $4, $5, $6, $7, $8, $9, $10) "
           "ON CONFLICT (subscription_id, price_id) DO UPDATE SET product_id = excluded.product_id, "
           "type = excluded.type, price_amount = excluded.price_amount, quantity = excluded.quantity, "
           "interval = excluded.interval, interval_count = excluded.interval_count",
@@ -145,7 +145,7 @@ Status ReplaceItems(Context& c, bool subscription, const std::string& parent, co
                            Value::Int(item.quantity)};
       auto written = c.txn.Execute(
           "INSERT INTO order_items (id, order_id, account_id, product_id, price_id, price_amount, quantity) "
-          "VALUES (coalesce($1, gen_random_uuid()), $2, $3, $4, $5, $6, $7) "
+          "VALUES (coalesce(CAST($1 AS text), CAST(gen_random_uuid() AS text)), $2, $3, $4, $5, $6, $7) "
           "ON CONFLICT (order_id, price_id) DO UPDATE SET product_id = excluded.product_id, "
           "price_amount = excluded.price_amount, quantity = excluded.quantity",
           row);

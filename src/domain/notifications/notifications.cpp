@@ -33,7 +33,7 @@ Result<Created> Create(store::Transaction& txn, const NewNotification& n) {
                           Value::Text(n.expires_at.empty() ? InAMonth(SystemClock::Instance().Now()) : n.expires_at)};
   auto id = txn.Query(
       "INSERT INTO notifications (account_id, body, type, channel, link, metadata, expires_at) "
-      "VALUES ($1, $2, $3, $4, $5, json($6), $7) RETURNING id",
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
       params);
   if (!id) return std::move(id).error();
   Created created;

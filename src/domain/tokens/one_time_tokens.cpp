@@ -104,7 +104,7 @@ Result<Created> OneTimeTokens::Create(store::Transaction& txn, const CreateReque
                        Value::Text(created.expires_at)};
   auto inserted = txn.Execute(
       "INSERT INTO one_time_tokens (id, token, target_id, purpose, scopes, metadata, ip_address, user_agent, "
-      "created_at, expires_at) VALUES ($1, $2, $3, $4, json($5), json($6), $7, $8, $9, $10)",
+      "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       row);
   if (!inserted) return std::move(inserted).error();
   return created;
@@ -154,7 +154,7 @@ Result<Verified> OneTimeTokens::Verify(store::Transaction& txn, const VerifyRequ
         "UPDATE one_time_tokens SET verification_attempts = verification_attempts + 1, last_verification_at = $2, "
         "last_verification_ip = $5, last_verification_user_agent = $6, "
         "used_at = CASE WHEN $3 THEN $2 ELSE used_at END, "
-        "revoked = CASE WHEN $4 THEN 1 ELSE revoked END, "
+        "revoked = CASE WHEN $4 THEN true ELSE revoked END, "
         "revoked_reason = CASE WHEN $4 THEN 'too many verification attempts' ELSE revoked_reason END, "
         "revoked_at = CASE WHEN $4 THEN $2 ELSE revoked_at END WHERE id = $1",
         params);
@@ -201,7 +201,7 @@ Result<bool> OneTimeTokens::Revoke(store::Transaction& txn, std::string_view id,
                           Value::Text(FormatTimestamp(clock_.Now()))};
   auto done = txn.Execute(
       "UPDATE one_time_tokens SET revoked = true, revoked_reason = $3, revoked_at = $4 "
-      "WHERE id = $1 AND ($2 = '' OR target_id = $2) AND revoked = false AND used_at IS NULL "
+      "WHERE id = $1 AND ($2 = '' OR CAST(target_id AS text) = $2) AND revoked = false AND used_at IS NULL "
       "AND purpose NOT IN ('signup', 'recovery', 'email_change', 'magiclink')",
       params);
   if (!done) return std::move(done).error();
@@ -215,7 +215,7 @@ Result<store::Rows> OneTimeTokens::StatusOf(store::Transaction& txn, std::string
       "SELECT id, purpose, scopes, created_at, expires_at, used_at, revoked, revoked_reason, verification_attempts, "
       "CASE WHEN used_at IS NOT NULL THEN 'used' WHEN revoked THEN 'revoked' WHEN expires_at <= $3 THEN 'expired' "
       "ELSE 'active' END AS status FROM one_time_tokens "
-      "WHERE id = $1 AND ($2 = '' OR target_id = $2) AND purpose NOT IN ('signup', 'recovery', 'email_change', 'magiclink')",
+      "WHERE id = $1 AND ($2 = '' OR CAST(target_id AS text) = $2) AND purpose NOT IN ('signup', 'recovery', 'email_change', 'magiclink')",
       params);
   return rows;
 }
