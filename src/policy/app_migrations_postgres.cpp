@@ -8,10 +8,13 @@
 
 #include "policy/app_migrations.h"
 #include "policy/sql/script.h"
+#include "store/value.h"
 
 namespace tb::policy {
 
 namespace {
+
+using store::Value;
 
 constexpr std::string_view kTables =
     "SELECT c.oid::bigint, n.nspname::text, c.relname::text, c.relrowsecurity "
@@ -64,15 +67,54 @@ CreatedTables ReadCreateTables(std::string_view script) {
 }
 
 // "… (at line 3)" from the store → "… (0003_x.sql:3)"; otherwise the file name appended.
+// PostgreSQL's error for the script, with its hint (what to do about it) and file:line.
 Error InFile(Error e, std::string_view file_name) {
+  std::string where = std::string(file_name);
   const size_t at = e.message.rfind(" (at line ");
   if (at != std::string::npos && e.message.back() == ')') {
-    const std::string line = e.message.substr(at + 10, e.message.size() - at - 11);
-    e.message = e.message.substr(0, at) + " (" + std::string(file_name) + ":" + line + ")";
-  } else {
-    e.message += " (" + std::string(file_name) + ")";
+    where += ":" + e.message.substr(at + 10, e.message.size() - at - 11);
+    e.message.resize(at);
   }
+  if (!e.hint.empty() && e.message.find(e.hint) == std::string::npos) e.message += " (" + e.hint + ")";
+  e.message += " (" + where + ")";
   return e;
+}
+
+// `ALTER PUBLICATION supabase_realtime ADD TABLE x` (or DROP TABLE) in an app's migration:
+// the realtime worker reads the changes of the tables kit.realtime_tables names, which the
+// capture trigger (migrations/postgres/0017_realtime.sql) records, so both follow the
+// publication. A published table needs a primary key, the changes' identity.
+Status SyncRealtimeTables(store::Transaction& txn) {
+  auto added = txn.Query(
+      "SELECT p.tablename::text, (SELECT string_agg(quote_literal(a.attname), ', ' ORDER BY k.n) "
+      "  FROM pg_catalog.pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+      "  JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "  WHERE i.indrelid = format('%I.%I', p.schemaname, p.tablename)::regclass AND i.indisprimary) "
+      "FROM pg_catalog.pg_publication_tables p WHERE p.pubname = 'supabase_realtime' AND p.schemaname = 'public' "
+      "AND p.tablename NOT IN (SELECT name FROM kit.realtime_tables)");
+  if (!added) return std::move(added).error();
+  std::string sql;
+  for (const auto& row : added->rows) {
+    const std::string& table = row[0].as_text();
+    if (row[1].is_null()) {
+      return Error::Make(ErrorCode::kInvalidArgument,
+                         "table \"" + table + "\" is published to supabase_realtime without a primary key");
+    }
+    const Value name[] = {Value::Text(table)};
+    if (auto done = txn.Execute("INSERT INTO kit.realtime_tables (name) VALUES ($1)", name); !done) return std::move(done).error();
+    sql += "CREATE TRIGGER " + Quoted(table + "_realtime") + " AFTER INSERT OR UPDATE OR DELETE ON public." + Quoted(table) +
+           " FOR EACH ROW EXECUTE FUNCTION kit.capture_realtime_change(" + row[1].as_text() + ");";
+  }
+  auto dropped = txn.Query(
+      "SELECT name FROM kit.realtime_tables WHERE name NOT IN (SELECT tablename::text FROM pg_catalog.pg_publication_tables "
+      "WHERE pubname = 'supabase_realtime' AND schemaname = 'public')");
+  if (!dropped) return std::move(dropped).error();
+  for (const auto& row : dropped->rows) {
+    const Value name[] = {row[0]};
+    if (auto done = txn.Execute("DELETE FROM kit.realtime_tables WHERE name = $1", name); !done) return std::move(done).error();
+    sql += "DROP TRIGGER IF EXISTS " + Quoted(row[0].as_text() + "_realtime") + " ON public." + Quoted(row[0].as_text()) + ";";
+  }
+  return sql.empty() ? Ok() : txn.ExecuteScript(sql);
 }
 
 }  // namespace
@@ -102,6 +144,7 @@ Status RunNativeMigration(store::Transaction& txn, std::string_view script, std:
   };
   if (Status s = force_all("NO FORCE"); !s) return s;
   if (Status s = txn.ExecuteScript(script); !s) return InFile(std::move(s).error(), file_name);
+  if (Status s = SyncRealtimeTables(txn); !s) return InFile(std::move(s).error(), file_name);
   if (Status s = force_all("FORCE"); !s) return s;
 
   auto after = txn.Query(kTables);
@@ -117,7 +160,7 @@ Status RunNativeMigration(store::Transaction& txn, std::string_view script, std:
       return Error::Make(
           ErrorCode::kInvalidArgument,
           "table \"" + table + "\" was created without row-level security: add ALTER TABLE " +
-              schema + "." + table + " ENABLE ROW LEVEL SECURITY (then policies for what clients may do), "
+              schema + "." + table + " ENABLE ROW LEVEL SECURITY (the seed: \"Enable RLS (NEVER SKIP THIS!)\"), "
               "or mark the CREATE TABLE with the comment -- " + std::string(kNoRlsMarker) + " (" +
               std::string(file_name) +
               (line != created.line.end() ? ":" + std::to_string(line->second) : std::string()) + ")");

@@ -38,6 +38,9 @@ std::variant<Billable, Refusal> CheckRights(const BillingContext& context, polic
                                             const std::string& account_id) {
   auto txn = rest::BeginFor(*context.rest, who, store::Access::kRead);
   if (!txn) return Refusal{401, "unauthorized", txn.error().message};
+  // The rights are computed below for who.user_id by name, so the query reads as the
+  // server (auth.users and billing_customers are no client's to read).
+  store::AsServer server(**txn);
   const Value ids[] = {Value::Text(who.user_id), Value::Text(account_id)};
   auto rows = (*txn)->Query(
       "SELECT a.is_personal_account, "
@@ -49,11 +52,13 @@ std::variant<Billable, Refusal> CheckRights(const BillingContext& context, polic
       "  (SELECT email FROM auth.users WHERE id = $1) "
       "FROM accounts a WHERE a.id = $2",
       ids);
+  const std::string denied = "you cannot manage billing for this account";
+  // An account id that is no uuid names no account (PostgreSQL refuses it as input).
+  if (!rows && rows.error().code == ErrorCode::kInvalidArgument) return Refusal{403, "forbidden", denied};
   if (!rows) {
     spdlog::error("billing checkout: {}", Describe(rows.error()));
     return Refusal{503, "unavailable", "the account could not be read; try again"};
   }
-  const std::string denied = "you cannot manage billing for this account";
   if (rows->rows.empty() || rows->rows[0][1].is_null() || !rows->rows[0][1].as_bool()) {
     return Refusal{403, "forbidden", denied};
   }

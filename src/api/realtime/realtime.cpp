@@ -441,17 +441,40 @@ void RealtimeService::DeliverNewChanges() {
   {
     auto txn = rest_.store->Begin(store::Access::kRead);
     if (!txn) return;
-    if (last_change_ < 0) {
-      auto max = (*txn)->Query("SELECT coalesce(max(id), 0) FROM kit.realtime_changes", {});
-      if (!max) return;
-      last_change_ = max->rows[0][0].as_int();
-      return;
+    Result<store::Rows> rows = store::Rows{};
+    if (rest_.postgres()) {
+      // The transactions below the snapshot's xmin have all ended: their changes are all
+      // visible now and no more will come. Those from settled_xid_ up to it are new.
+      if (settled_xid_.empty()) {
+        auto xmin = (*txn)->Query("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text)", {});
+        if (!xmin) return;
+        settled_xid_ = xmin->rows[0][0].as_text();
+        return;
+      }
+      const Value from[] = {Value::Text(settled_xid_)};
+      rows = (*txn)->Query(
+          "WITH settled AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) "
+          "SELECT id, table_name, op, CAST(image AS text), created_at, pk, CAST(settled.xmin AS text) "
+          "FROM settled LEFT JOIN kit.realtime_changes c ON c.xid >= CAST($1 AS xid8) AND c.xid < settled.xmin "
+          "ORDER BY id",
+          from);
+      if (rows && !rows->rows.empty()) {
+        settled_xid_ = rows->rows[0][6].as_text();
+        if (rows->rows[0][0].is_null()) rows->rows.clear();  // the LEFT JOIN's empty row
+      }
+    } else {
+      if (last_change_ < 0) {
+        auto max = (*txn)->Query("SELECT coalesce(max(id), 0) FROM kit.realtime_changes", {});
+        if (!max) return;
+        last_change_ = max->rows[0][0].as_int();
+        return;
+      }
+      const Value after[] = {Value::Int(last_change_)};
+      rows = (*txn)->Query(
+          "SELECT id, table_name, op, image, created_at, pk FROM kit.realtime_changes "
+          "WHERE id > $1 ORDER BY id LIMIT 1000",
+          after);
     }
-    const Value after[] = {Value::Int(last_change_)};
-    auto rows = (*txn)->Query(
-        "SELECT id, table_name, op, image, created_at, pk FROM kit.realtime_changes "
-        "WHERE id > $1 ORDER BY id LIMIT 1000",
-        after);
     if (!rows) {
       spdlog::warn("realtime: {}", rows.error().message);
       return;
@@ -510,7 +533,10 @@ void RealtimeService::DeliverNewChanges() {
       if (!image.empty()) image += ", ";
       image += "json_extract($1, '$.\"" + column.name + "\"') AS \"" + column.name + "\"";
     }
-    images[i] = "SELECT " + select + " FROM (SELECT " + image + ") AS \"" + relations[i]->name + "\"";
+    const std::string name = "\"" + relations[i]->name + "\"";
+    images[i] = rest_.postgres() ? "SELECT " + select + " FROM jsonb_populate_record(CAST(NULL AS public." + name +
+                                       "), CAST($1 AS jsonb)) AS " + name
+                                 : "SELECT " + select + " FROM (SELECT " + image + ") AS " + name;
   }
 
   // Each distinct caller reads each change once, in one transaction as themselves: the record
@@ -533,10 +559,8 @@ void RealtimeService::DeliverNewChanges() {
       const rest::Relation* relation = relations[i];
       if (relation == nullptr) continue;
       // The policies over the row's image, with the subscriber's identity now.
-      const auto using_select = policy::BypassesPolicies(role)
-                                    ? std::nullopt
-                                    : rest_.policies->Using(relation->name, role, policy::Command::kSelect);
-      const std::string sql = using_select ? images[i] + " WHERE coalesce((" + *using_select + "), 0)" : images[i];
+      const auto using_select = rest_.policies->PredicateUsing(relation->name, role, policy::Command::kSelect);
+      const std::string sql = using_select ? images[i] + " WHERE coalesce((" + *using_select + "), false)" : images[i];
       const Value params[] = {Value::Text(changes[i].image)};
       auto rows = (*txn)->Query(sql, params);
       if (!rows || rows->rows.empty()) continue;

@@ -92,6 +92,10 @@ class RealtimeService {
   std::mutex mu_;
   std::map<Client*, std::shared_ptr<Client>> clients_;
   int64_t last_change_ = -1;
+  // PostgreSQL: changes are read by transaction, not id (ids are handed out at insert but
+  // transactions commit in any order): every change of a transaction below this one has
+  // been read. Empty until the first poll sets it.
+  std::string settled_xid_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread worker_;

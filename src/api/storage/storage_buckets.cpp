@@ -18,14 +18,14 @@ Result<std::vector<Bucket>> ReadBuckets(const StorageContext& context, store::Tr
                                         const policy::Identity& who, std::string_view only_id) {
   const char* role = policy::RoleName(who.role);
   const auto using_select =
-      policy::BypassesPolicies(role) ? std::nullopt : context.rest->policies->Using("storage_buckets", role, policy::Command::kSelect);
+      policy::BypassesPolicies(role) ? std::nullopt : context.rest->policies->PredicateUsing("storage_buckets", role, policy::Command::kSelect);
   std::vector<Value> params;
-  std::string sql = "SELECT id FROM storage.buckets WHERE 1";
+  std::string sql = "SELECT id FROM storage.buckets WHERE true";
   if (!only_id.empty()) {
     params.push_back(Value::Text(std::string(only_id)));
     sql += " AND id = $1";
   }
-  if (using_select) sql += " AND coalesce((" + *using_select + "), 0)";
+  if (using_select) sql += " AND coalesce((" + *using_select + "), false)";
   sql += " ORDER BY name";
   auto rows = txn.Query(sql, params);
   if (!rows) return std::move(rows).error();
@@ -158,7 +158,9 @@ http::Response CreateBucket(const StorageContext& context, http::Request& reques
   const Value row[] = {Value::Text(b.id), Value::Text(b.name), Value::Bool(b.is_public),
                        b.file_size_limit ? Value::Int(*b.file_size_limit) : Value::Null(), MimeTypes(b)};
   auto done = (*txn)->Execute(
-      "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $2, $3, $4, $5)", row);
+      "INSERT INTO storage.buckets (id, name, public, file_size_limit, allowed_mime_types) VALUES ($1, $2, $3, $4, " +
+          MimeTypesSql(**txn, "$5") + ")",
+      row);
   if (!done) return FromError(done.error());
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());
   return http::Response::Json(200, "{\"name\":\"" + b.name + "\"}");
@@ -179,7 +181,9 @@ http::Response UpdateBucket(const StorageContext& context, http::Request& reques
   const Value row[] = {Value::Text(b.id), Value::Bool(b.is_public),
                        b.file_size_limit ? Value::Int(*b.file_size_limit) : Value::Null(), MimeTypes(b)};
   auto done = (*txn)->Execute(
-      "UPDATE storage.buckets SET public = $2, file_size_limit = $3, allowed_mime_types = $4 WHERE id = $1", row);
+      "UPDATE storage.buckets SET public = $2, file_size_limit = $3, allowed_mime_types = " + MimeTypesSql(**txn, "$4") +
+          " WHERE id = $1",
+      row);
   if (!done) return FromError(done.error());
   if (Status s = (*txn)->Commit(); !s) return FromError(s.error());
   return http::Response::Json(200, R"({"message":"Successfully updated"})");

@@ -24,7 +24,7 @@ std::string StringField(const rapidjson::Value& body, const char* key) {
 }
 
 std::string AndPolicy(const std::optional<std::string>& predicate) {
-  return predicate ? " AND coalesce((" + *predicate + "), 0)" : std::string();
+  return predicate ? " AND coalesce((" + *predicate + "), false)" : std::string();
 }
 
 // An SQL LIKE pattern matching names that start with `prefix` literally.
@@ -97,7 +97,8 @@ http::Response ListObjects(const StorageContext& context, http::Request& request
   const Value params[] = {Value::Text(bucket), Value::Text(PrefixPattern(prefix))};
   auto rows = (*txn)->Query(
       "SELECT name, id, updated_at, created_at, last_accessed_at, metadata FROM storage.objects "
-      "WHERE bucket_id = $1 AND pg_like(name, $2)" + AndPolicy(ObjectsUsing(context, *who, Command::kSelect)),
+      "WHERE bucket_id = $1 AND " + std::string((*txn)->dialect() == "postgres" ? "name LIKE $2" : "pg_like(name, $2)") +
+          AndPolicy(ObjectsUsing(context, *who, Command::kSelect)),
       params);
   if (!rows) return FromError(rows.error());
 
@@ -323,9 +324,9 @@ http::Response CopyObject(const StorageContext& context, http::Request& request)
     store::AsServer server(**txn);
     const Value insert[] = {Value::Text(copy.id), Value::Text(copy.bucket_id), Value::Text(copy.name),
                             copy.owner.empty() ? Value::Null() : Value::Text(copy.owner), Value::Text(copy.version),
-                            Value::Text(copy.metadata)};
+                            Value::Text(copy.metadata), copy.owner.empty() ? Value::Null() : Value::Text(copy.owner)};
     auto done = (*txn)->Execute(
-        "INSERT INTO storage.objects (id, bucket_id, name, owner, owner_id, version, metadata) VALUES ($1, $2, $3, $4, $4, $5, $6)",
+        "INSERT INTO storage.objects (id, bucket_id, name, owner, owner_id, version, metadata) VALUES ($1, $2, $3, $4, $7, $5, $6)",
         insert);
     if (!done) return std::move(done).error();
     if (Status s = (*txn)->Commit(); !s) return std::move(s).error();

@@ -76,7 +76,7 @@ Result<std::optional<Stored>> Visible(const StorageContext& context, store::Tran
   const Value key[] = {Value::Text(t.bucket), Value::Text(t.name)};
   auto rows = txn.Query(
       "SELECT id, version, metadata, created_at, updated_at FROM storage.objects "
-      "WHERE bucket_id = $1 AND name = $2" + (using_select ? " AND coalesce((" + *using_select + "), 0)" : std::string()),
+      "WHERE bucket_id = $1 AND name = $2" + (using_select ? " AND coalesce((" + *using_select + "), false)" : std::string()),
       key);
   if (!rows) return std::move(rows).error();
   if (rows->rows.empty()) return std::optional<Stored>();
@@ -366,7 +366,9 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
         const auto using_update = ObjectsUsing(context, who, Command::kUpdate);
         if (using_update) {
           const Value id[] = {Value::Text(*existing_id)};
-          auto may = (*txn)->Query("SELECT count(*) FROM storage.objects WHERE id = $1 AND coalesce((" + *using_update + "), 0)", id);
+          auto may = (*txn)->Query("SELECT count(*) FROM storage.objects WHERE id = $1 AND coalesce((" + *using_update + "), false)", id);
+          // As in Passes: a name the policy cannot cast (PostgreSQL's 22P02) is not admitted.
+          if (!may && may.error().sqlstate == "22P02") return std::optional<http::Response>(Unauthorized());
           if (!may) return std::move(may).error();
           if (may->rows[0][0].as_int() == 0) return std::optional<http::Response>(Unauthorized());
         }
@@ -377,10 +379,11 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
       }
       row.id = *existing_id;
       store::AsServer server(**txn);
-      const Value update[] = {Value::Text(row.id), Value::Text(row.version), Value::Text(row.metadata),
-                              row.owner.empty() ? Value::Null() : Value::Text(row.owner)};
+      // owner (uuid) and owner_id (text) are bound apart: PostgreSQL types each parameter once.
+      const Value owner = row.owner.empty() ? Value::Null() : Value::Text(row.owner);
+      const Value update[] = {Value::Text(row.id), Value::Text(row.version), Value::Text(row.metadata), owner, owner};
       auto done = (*txn)->Execute(
-          "UPDATE storage.objects SET version = $2, metadata = $3, owner = $4, owner_id = $4, updated_at = now(), "
+          "UPDATE storage.objects SET version = $2, metadata = $3, owner = $4, owner_id = $5, updated_at = now(), "
           "last_accessed_at = now() WHERE id = $1",
           update);
       if (!done) return std::move(done).error();
@@ -388,10 +391,10 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
       store::AsServer server(**txn);
       const Value insert[] = {Value::Text(row.id), Value::Text(row.bucket_id), Value::Text(row.name),
                               row.owner.empty() ? Value::Null() : Value::Text(row.owner), Value::Text(row.version),
-                              Value::Text(row.metadata)};
+                              Value::Text(row.metadata), row.owner.empty() ? Value::Null() : Value::Text(row.owner)};
       auto done = (*txn)->Execute(
           "INSERT INTO storage.objects (id, bucket_id, name, owner, owner_id, version, metadata) "
-          "VALUES ($1, $2, $3, $4, $4, $5, $6)",
+          "VALUES ($1, $2, $3, $4, $7, $5, $6)",
           insert);
       if (!done) return std::move(done).error();
     }
@@ -399,6 +402,11 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
     return std::optional<http::Response>();
   };
   auto written = write();
+  // Two uploads of one new path at once: on PostgreSQL both may find no row and one
+  // INSERT then meets the other's key. With upsert the loser tries again and replaces it.
+  for (int retry = 0; retry < 3 && u.upsert && !written && written.error().code == ErrorCode::kAlreadyExists; ++retry) {
+    written = write();
+  }
   if (!written || *written) {
     if (Status s = context.bytes->Remove(version); !s) spdlog::warn("storage: {}", s.error().message);
     return written ? std::move(**written) : FromError(written.error());

@@ -54,12 +54,18 @@ Result<std::unique_ptr<store::Transaction>> Begin(const StorageContext& context,
   return rest::BeginFor(*context.rest, who, access);
 }
 
+std::string MimeTypesSql(const store::Transaction& txn, std::string_view param) {
+  if (txn.dialect() != "postgres") return std::string(param);
+  return "ARRAY(SELECT json_array_elements_text(CAST(" + std::string(param) + " AS json)))";
+}
+
 Result<std::optional<Bucket>> FindBucket(store::Transaction& txn, std::string_view id) {
   store::AsServer server(txn);
   const Value key[] = {Value::Text(std::string(id))};
   auto rows = txn.Query(
-      "SELECT id, name, owner, public, file_size_limit, allowed_mime_types, created_at, updated_at "
-      "FROM storage.buckets WHERE id = $1",
+      std::string("SELECT id, name, owner, public, file_size_limit, ") +
+          (txn.dialect() == "postgres" ? "CAST(to_json(allowed_mime_types) AS text)" : "allowed_mime_types") +
+          ", created_at, updated_at FROM storage.buckets WHERE id = $1",
       key);
   if (!rows) return std::move(rows).error();
   if (rows->rows.empty()) return std::optional<Bucket>();
@@ -141,14 +147,14 @@ std::optional<std::string> ObjectsUsing(const StorageContext& context, const pol
                                         policy::Command command) {
   const char* role = policy::RoleName(who.role);
   if (policy::BypassesPolicies(role)) return std::nullopt;
-  return context.rest->policies->Using(Table(), role, command);
+  return context.rest->policies->PredicateUsing(Table(), role, command);
 }
 
 std::optional<std::string> ObjectsCheck(const StorageContext& context, const policy::Identity& who,
                                         policy::Command command) {
   const char* role = policy::RoleName(who.role);
   if (policy::BypassesPolicies(role)) return std::nullopt;
-  return context.rest->policies->Check(Table(), role, command);
+  return context.rest->policies->PredicateCheck(Table(), role, command);
 }
 
 Result<bool> Passes(store::Transaction& txn, const std::optional<std::string>& check, const ObjectRow& row) {
@@ -160,11 +166,19 @@ Result<bool> Passes(store::Transaction& txn, const std::optional<std::string>& c
                           row.owner.empty() ? Value::Null() : Value::Text(row.owner),
                           Value::Text(row.metadata),
                           Value::Text(row.version)};
-  auto refused = txn.Query(
-      "SELECT count(*) FROM (SELECT $1 AS id, $2 AS bucket_id, $3 AS name, $4 AS owner, $5 AS owner_id, "
-      "$6 AS metadata, NULL AS user_metadata, $7 AS version, now() AS created_at, now() AS updated_at, now() AS last_accessed_at) "
-      "AS storage_objects WHERE NOT coalesce((" + *check + "), 0)",
-      params);
+  // PostgreSQL's policy text names the columns unqualified and needs them typed.
+  const std::string row_sql =
+      txn.dialect() == "postgres"
+          ? "SELECT CAST($1 AS uuid) AS id, CAST($2 AS text) AS bucket_id, CAST($3 AS text) AS name, CAST($4 AS uuid) AS owner, "
+            "CAST($5 AS text) AS owner_id, CAST($6 AS jsonb) AS metadata, CAST(NULL AS jsonb) AS user_metadata, "
+            "CAST($7 AS text) AS version, now() AS created_at, now() AS updated_at, now() AS last_accessed_at"
+          : "SELECT $1 AS id, $2 AS bucket_id, $3 AS name, $4 AS owner, $5 AS owner_id, $6 AS metadata, NULL AS user_metadata, "
+            "$7 AS version, now() AS created_at, now() AS updated_at, now() AS last_accessed_at";
+  auto refused = txn.Query("SELECT count(*) FROM (" + row_sql + ") AS storage_objects WHERE NOT coalesce((" + *check + "), false)",
+                           params);
+  // A policy casting the name's folder to a uuid cannot on PostgreSQL when it is none
+  // (22P02); the policy does not admit that row, as SQLite's cast to NULL decides.
+  if (!refused && refused.error().sqlstate == "22P02") return false;
   if (!refused) return std::move(refused).error();
   return refused->rows[0][0].as_int() == 0;
 }

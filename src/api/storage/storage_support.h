@@ -41,6 +41,10 @@ struct Bucket {
 };
 // The bucket as the server sees it (limits apply to everyone); nullopt when there is none.
 Result<std::optional<Bucket>> FindBucket(store::Transaction& txn, std::string_view id);
+
+// The SQL giving allowed_mime_types from `param`, a bound JSON array of strings: the JSON
+// itself on SQLite, a text[] on PostgreSQL.
+std::string MimeTypesSql(const store::Transaction& txn, std::string_view param);
 // The bucket's limit, at most the server's.
 std::uint64_t SizeLimit(const Bucket& bucket, const StorageContext& context);
 // Whether `mime` ("image/png; charset=…" → "image/png") is allowed: exact or "type/*".

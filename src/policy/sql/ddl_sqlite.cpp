@@ -641,8 +641,9 @@ Status TableReader::Assemble() {
                       ") AND json_type(" + q + ") = 'array'))");
     }
     if (column.type.max_length > 0) {
-      parts.push_back("CONSTRAINT " + QuoteName(base + "_length") + " CHECK (length(" + q + ") <= " +
-                      std::to_string(column.type.max_length) + ")");
+      // Named so that its failure reads as PostgreSQL's 22001 (store/sqlite/sqlite_errors.cpp).
+      parts.push_back("CONSTRAINT " + QuoteName(base + "_varchar_" + std::to_string(column.type.max_length)) +
+                      " CHECK (length(" + q + ") <= " + std::to_string(column.type.max_length) + ")");
     }
     if (!column.type.enum_type.empty()) AddEnumTriggers(column);
   }

@@ -64,10 +64,18 @@ Error ErrorFromSqlite(int rc, std::string_view message, std::string_view sql) {
     case SQLITE_CONSTRAINT_FOREIGNKEY:
       return Make(ErrorCode::kConstraint, "23503",
                   "insert, update or delete violates a foreign key constraint", message, sql);
-    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_CHECK: {
+      // An app table's varchar(n) is a CHECK named …_varchar_<n> (policy/sql/ddl_sqlite.cpp).
+      const size_t at = subject.rfind("_varchar_");
+      if (at != std::string_view::npos && at + 9 < subject.size() &&
+          subject.find_first_not_of("0123456789", at + 9) == std::string_view::npos) {
+        return Make(ErrorCode::kInvalidArgument, "22001",
+                    "value too long for type character varying(" + std::string(subject.substr(at + 9)) + ")", message, sql);
+      }
       return Make(ErrorCode::kConstraint, "23514",
                   "new row violates check constraint \"" + std::string(subject) + "\"", message,
                   sql);
+    }
     case SQLITE_CONSTRAINT_NOTNULL:
       return Make(ErrorCode::kConstraint, "23502",
                   "null value violates not-null constraint on " + std::string(subject), message,
