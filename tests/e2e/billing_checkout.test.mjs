@@ -124,14 +124,14 @@ describe('Checkout, portal, features and usage', () => {
     for (const [res, status, error] of cases) assert.deepEqual([res.status, res.body.error], [status, error], JSON.stringify(res.body));
     assert.equal(api.requests.length, before, 'no refused checkout reached Stripe');
 
-    const off = await admin.from('config').update({ enable_team_account_billing: false }).neq('billing_provider', 'x');
+    const off = await admin.from('config').update({ enable_team_account_billing: false }).neq('billing_provider', 'paddle');
     assert.equal(off.error, null);
     try {
       const res = await post('checkout', owner, { account_id: team.id, plan_id: 'team-seats' });
       assert.deepEqual([res.status, res.body.message], [403, 'billing is disabled for team accounts']);
       assert.equal((await post('checkout', owner, { account_id: owner.user.id, plan_id: 'lifetime' })).status, 200, 'personal billing stays on');
     } finally {
-      await admin.from('config').update({ enable_team_account_billing: true }).neq('billing_provider', 'x');
+      await admin.from('config').update({ enable_team_account_billing: true }).neq('billing_provider', 'paddle');
     }
   });
 

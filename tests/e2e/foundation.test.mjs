@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync, existsSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, runCli, makeDataDir } from './support/server.mjs';
+import { startServer, runCli, makeDataDir, backend } from './support/server.mjs';
 import { connect, readResponse, readUntilClose, sleep } from './support/raw_http.mjs';
 
 const decodeJwt = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
@@ -21,7 +21,7 @@ describe('a server started with no configuration', () => {
     assert.match(res.headers.get('content-type'), /^application\/json/);
     const body = await res.json();
     assert.equal(body.status, 'ok');
-    assert.equal(body.database, 'sqlite');
+    assert.equal(body.database, backend);
     assert.ok(Number.isInteger(body.schema_version) && body.schema_version >= 6, `schema_version ${body.schema_version}`);
   });
 
@@ -104,7 +104,8 @@ describe('a server started with no configuration', () => {
   });
 
   it('created its data directory with the database and a private JWT secret', () => {
-    assert.ok(existsSync(path.join(server.dataDir, 'tenantbase.db')));
+    // The embedded database lives in the data dir; PostgreSQL's does not.
+    assert.equal(existsSync(path.join(server.dataDir, 'tenantbase.db')), backend === 'sqlite');
     const secret = statSync(path.join(server.dataDir, 'jwt-secret'));
     assert.equal(secret.mode & 0o777, 0o600);
   });

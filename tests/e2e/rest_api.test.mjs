@@ -283,7 +283,7 @@ describe('/rest/v1 for anon', () => {
     const anon = client(server);
     const read = await anon.from('notifications').select('*');
     assert.deepEqual(read.data, []);
-    const write = await anon.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'x').select();
+    const write = await anon.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'paddle').select();
     assert.deepEqual(write.data, []);
     const insert = await anon.from('roles').insert({ name: 'anon-role', hierarchy_level: 99 });
     assert.equal(insert.error.code, '42501');

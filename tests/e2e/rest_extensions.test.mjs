@@ -5,13 +5,18 @@
 // "Creating New Tables" template with its triggers and view. Driven by supabase-js as a team
 // member, a non-member and the owner. Then the migrations Tenantbase refuses, each with a
 // non-zero exit and a one-line error naming file:line.
+//
+// On PostgreSQL the same files run natively. Two things differ, each asserted: Pattern 2's
+// CHECK with a subquery is SQLite's only (PostgreSQL refuses subqueries in a CHECK), so there
+// the same rule is a trigger with the same error; and what only SQLite refuses (plpgsql)
+// PostgreSQL applies.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, runCli, makeDataDir } from './support/server.mjs';
+import { startServer, runCli, makeDataDir, backend } from './support/server.mjs';
 import { adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
 
@@ -193,6 +198,32 @@ JOIN accounts a ON a.id = t.account_id;
 GRANT SELECT ON public.your_view TO authenticated;
 `,
 };
+
+// PostgreSQL: categories_same_account as a trigger (a CHECK may not hold a subquery there),
+// refusing with the CHECK's own SQLSTATE and message.
+const SAME_ACCOUNT_CHECK = `,
+  -- Ensure hierarchy stays within account
+  CONSTRAINT categories_same_account CHECK (
+    parent_id IS NULL OR
+    (SELECT account_id FROM project_categories WHERE id = parent_id) = account_id
+  )
+);`;
+const SAME_ACCOUNT_TRIGGER = `
+);
+CREATE FUNCTION categories_same_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.parent_id IS NOT NULL AND (SELECT account_id FROM project_categories WHERE id = NEW.parent_id) <> NEW.account_id THEN
+    RAISE EXCEPTION 'new row for relation "project_categories" violates check constraint "categories_same_account"'
+      USING ERRCODE = '23514';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER categories_same_account BEFORE INSERT OR UPDATE ON project_categories
+  FOR EACH ROW EXECUTE FUNCTION categories_same_account();`;
+if (backend === 'postgres') {
+  assert.ok(MIGRATIONS['0004_patterns.sql'].includes(SAME_ACCOUNT_CHECK));
+  MIGRATIONS['0004_patterns.sql'] = MIGRATIONS['0004_patterns.sql'].replace(SAME_ACCOUNT_CHECK, () => SAME_ACCOUNT_TRIGGER);
+}
 
 function writeMigrations(files) {
   const dir = mkdtempSync(path.join(tmpdir(), 'tenantbase-migrations-'));
@@ -386,7 +417,8 @@ describe('app migrations in the seed\'s SQL, served by /rest/v1', () => {
       const forged = await outsider.client.from('user_preferences').insert({ user_id: member.user.id });
       assert.equal(forged.error.code, '42501');
       const tooLong = await member.client.from('user_preferences').update({ theme: 'x'.repeat(21) }).eq('user_id', member.user.id);
-      assert.equal(tooLong.error.code, '23514');
+      assert.equal(tooLong.error.code, '22001');
+      assert.equal(tooLong.error.message, 'value too long for type character varying(20)');
     });
   });
 
@@ -448,6 +480,7 @@ END;
 $$ LANGUAGE plpgsql;
 `,
       error: 'app migration 0001_features.sql failed: plpgsql functions are not supported on SQLite: has_feature_access (0001_features.sql:2)',
+      pgError: null,  // PostgreSQL runs it
     },
     {
       name: 'a table without row-level security',
@@ -475,10 +508,29 @@ INSERT INTO public.role_permissions (role, permission) VALUES ('owner', 'notes.m
 ALTER TABLE project_categories ENABLE ROW LEVEL SECURITY;
 `,
       error: 'app migration 0001_tree.sql failed: ltree is not available on SQLite (0001_tree.sql:3)',
+      // Without CREATE EXTENSION ltree, PostgreSQL does not know the type either.
+      pgError: 'app migration 0001_tree.sql failed: type "ltree" does not exist (0001_tree.sql:3)',
     },
   ];
 
   for (const c of cases) {
+    const expected = backend === 'postgres' && 'pgError' in c ? c.pgError : c.error;
+    if (expected === null) {
+      it(`migrate applies ${c.name} on PostgreSQL`, () => {
+        const dir = writeMigrations({ [c.file]: c.sql });
+        const data = makeDataDir();
+        try {
+          const { status, stderr } = runCli(['migrate', '--data', data, '--migrations', dir, '--log-level', 'off']);
+          assert.equal(status, 0, stderr);
+          const listed = runCli(['migrate', '--status', '--data', data, '--migrations', dir]);
+          assert.match(listed.stdout, /^app\/0001\s+\S+\s+applied\b/m);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+          rmSync(data, { recursive: true, force: true });
+        }
+      });
+      continue;
+    }
     it(`migrate refuses ${c.name}, changes nothing and names file:line`, () => {
       const dir = writeMigrations({ [c.file]: c.sql });
       const data = makeDataDir();
@@ -488,8 +540,8 @@ ALTER TABLE project_categories ENABLE ROW LEVEL SECURITY;
         const lines = stderr.trim().split('\n');
         assert.equal(lines.length, 1, stderr);
         const message = lines[0].replace(/^tenantbase: /, '');
-        if (c.error instanceof RegExp) assert.match(message, c.error);
-        else assert.equal(message, c.error);
+        if (expected instanceof RegExp) assert.match(message, expected);
+        else assert.equal(message, expected);
         const listed = runCli(['migrate', '--status', '--data', data, '--migrations', dir]);
         assert.match(listed.stdout, /^app\/0001\s+\S+\s+pending$/m);
       } finally {
@@ -500,11 +552,13 @@ ALTER TABLE project_categories ENABLE ROW LEVEL SECURITY;
   }
 
   it('serve stops before listening, with the same one-line error', async () => {
-    const dir = writeMigrations({ [cases[0].file]: cases[0].sql });
+    // The table without row-level security: refused on both backends.
+    const noRls = cases.find((c) => c.file === '0001_no_rls.sql');
+    const dir = writeMigrations({ [noRls.file]: noRls.sql });
     try {
       await assert.rejects(startServer({ args: ['--migrations', dir] }), (err) => {
         assert.match(err.message, /server exited with 1 before listening/);
-        assert.match(err.message, /tenantbase: app migration 0001_features\.sql failed: plpgsql functions are not supported on SQLite: has_feature_access \(0001_features\.sql:2\)/);
+        assert.match(err.message, /tenantbase: app migration 0001_no_rls\.sql failed: table "your_new_table" was created without row-level security: .*\(0001_no_rls\.sql:2\)/);
         return true;
       });
     } finally {

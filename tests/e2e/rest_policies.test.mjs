@@ -149,7 +149,7 @@ describe('row-level security of the core tables', () => {
     it('are written by service_role only', async () => {
       const refused = await owner.client.from('roles').insert({ name: 'boss', hierarchy_level: 0.5 });
       assert.equal(refused.error.code, '42501');
-      const noop = await owner.client.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'none').select();
+      const noop = await owner.client.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'paddle').select();
       assert.deepEqual(noop.data, []);
       const created = await admin.from('roles').insert({ name: `viewer-${Date.now()}`, hierarchy_level: 3 + Math.random() }).select();
       assert.equal(created.error, null);

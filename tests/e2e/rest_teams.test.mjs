@@ -33,14 +33,14 @@ describe('team accounts', () => {
   });
 
   it('create_team_account is refused when team accounts are off, for anon, and for a bad name', async () => {
-    assert.equal((await admin.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'x')).error, null);
+    assert.equal((await admin.from('config').update({ enable_team_accounts: false }).neq('billing_provider', 'paddle')).error, null);
     try {
       const off = await owner.client.rpc('create_team_account', { account_name: 'Nope' });
       assert.equal(off.error.code, 'P0001');
       assert.equal(off.status, 400);
       assert.match(off.error.message, /not enabled/);
     } finally {
-      await admin.from('config').update({ enable_team_accounts: true }).neq('billing_provider', 'x');
+      await admin.from('config').update({ enable_team_accounts: true }).neq('billing_provider', 'paddle');
     }
     const anon = await client(server).rpc('create_team_account', { account_name: 'Anon Inc' });
     assert.equal(anon.status, 401);
