@@ -3,8 +3,10 @@
 # /rest/v1/notes?account_id=eq.X&limit=10 by a member of X (policy has_role_on_account),
 # a different user's token on every request, against GET /healthz in the same run; and
 # the same read by non-members (every row denied by policy). Medians of three wrk runs
-# with p99 latency, at 1k and then 10k accounts (5 members and 10 notes each).
+# with p99 latency, at 1k and then 10k accounts (5 members and 10 notes each), on SQLite
+# and then on PostgreSQL (a throw-away local cluster, tests/support/pg_cluster: fsync off).
 #   bench/rest.sh [seconds-per-run] [users]
+#   BACKENDS="sqlite postgres" ACCOUNTS="1000 10000" (the defaults) choose what runs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-10}"
@@ -25,14 +27,31 @@ run_wrk() {  # prints "rps p99" of the median-rps run of three
   printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p
 }
 
-for accounts in 1000 10000; do
+backends="${BACKENDS:-sqlite postgres}"
+pgdir=""
+if [[ " $backends " == *" postgres "* ]]; then
+  pgdir="$(mktemp -d)"
+  "$root/tests/support/pg_cluster" start "$pgdir" >/dev/null
+  # shellcheck disable=SC1091
+  source "$pgdir/env"
+fi
+stop_cluster() { [ -z "$pgdir" ] || "$root/tests/support/pg_cluster" stop "$pgdir"; }
+trap stop_cluster EXIT
+
+for backend in $backends; do
+for accounts in ${ACCOUNTS:-1000 10000}; do
   data="$(mktemp -d)"
   port=$((20000 + RANDOM % 20000))
   url="http://127.0.0.1:$port"
-  "$bin" serve --data "$data" --http "127.0.0.1:$port" --migrations "$dir/migrations" --log-level warn \
+  database=()
+  if [ "$backend" = postgres ]; then
+    psql "$TB_PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER tenantbase"
+    database=(--database "${TB_PG_URL%/*}/bench")
+  fi
+  "$bin" serve --data "$data" --http "127.0.0.1:$port" "${database[@]}" --migrations "$dir/migrations" --log-level warn \
     --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 &
   pid=$!
-  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"; stop_cluster' EXIT
   for _ in $(seq 50); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.1; done
   keys="$("$bin" keys --data "$data")"
   export APIKEY; APIKEY="$(sed -n 's/^anon_key=//p' <<<"$keys")"
@@ -41,11 +60,12 @@ for accounts in 1000 10000; do
   floor=$(run_wrk -t2 -c16 -d"${secs}s" -s "$root/bench/auth/healthz.lua")
   member=$(PAIRS="$data/member_pairs.txt" EXPECT_ROWS=1 run_wrk -t2 -c16 -d"${secs}s" -s "$dir/read_list.lua")
   denied=$(PAIRS="$data/outsider_pairs.txt" EXPECT_ROWS=0 run_wrk -t2 -c16 -d"${secs}s" -s "$dir/read_list.lua")
-  printf '%s accounts, %s users (median of 3 runs, %ss each): req/s  p99\n' "$accounts" "$users" "$secs"
+  printf '%s, %s accounts, %s users (median of 3 runs, %ss each): req/s  p99\n' "$backend" "$accounts" "$users" "$secs"
   printf '  GET /healthz (floor)                         %s\n' "$floor"
   printf '  GET notes?account_id=eq.X&limit=10 (member)  %s\n' "$member"
   printf '  the same by a non-member (policy-denied)     %s\n' "$denied"
   kill $pid; wait $pid 2>/dev/null || true
   rm -rf "$data"
-  trap - EXIT
+  trap stop_cluster EXIT
+done
 done
