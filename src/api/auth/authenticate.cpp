@@ -68,9 +68,6 @@ Result<policy::Identity> VerifyCredentials(const http::Request& request, const A
 
 Status CheckSession(store::Transaction& txn, const AuthContext& context, policy::Identity& identity) {
   if (!identity.is_user()) return Ok();
-  // The server's own read: auth.sessions is no client's to see (on PostgreSQL the caller's
-  // role has no grant on it).
-  store::AsServer server(txn);
   auto state = context.sessions->Check(txn, identity.session_id, identity.user_id);
   if (!state) return std::move(state).error();
   identity.aal = state->aal;

@@ -235,10 +235,13 @@ Status SessionService::Logout(store::Transaction& txn, const policy::Identity& i
 Result<SessionState> SessionService::Check(store::Transaction& txn, std::string_view session_id,
                                            std::string_view user_id) {
   const Value params[] = {Value::Text(std::string(session_id)), Value::Text(std::string(user_id))};
-  auto rows = txn.Query(
-      "SELECT s.aal, u.banned_until FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id "
-      "WHERE s.id = $1 AND s.user_id = $2 AND u.deleted_at IS NULL",
-      params);
+  // On PostgreSQL the caller's role cannot read auth.sessions; a definer function answers
+  // for their own session (migrations/postgres/0019).
+  auto rows = txn.Query(txn.dialect() == "postgres"
+                            ? "SELECT aal, banned_until FROM kit.session_state($1, $2)"
+                            : "SELECT s.aal, u.banned_until FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id "
+                              "WHERE s.id = $1 AND s.user_id = $2 AND u.deleted_at IS NULL",
+                        params);
   if (!rows) return std::move(rows).error();
   if (rows->rows.empty()) {
     return Failure(ErrorCode::kUnauthenticated, "session_not_found",

@@ -202,14 +202,43 @@ Value ValueOf(const char* text, int length, unsigned oid) {
   }
 }
 
-// One statement with its parameters; the result, or the error it produced.
-Result<ResultPtr> RunStatement(pg_conn* conn, std::string_view sql, std::span<const Value> params) {
-  const std::string text(sql);
+// A connection keeps at most this many prepared statements; then it starts over. The
+// server's own SQL is a few hundred texts; /rest/v1 makes one per query shape.
+constexpr size_t kMaxPrepared = 512;
+
+void DeallocateAll(pg_conn* conn, PreparedStatements& prepared) {
+  if (prepared.names.empty()) return;
+  ResultPtr(PQexec(conn, "DEALLOCATE ALL"));
+  prepared.names.clear();
+}
+
+// One statement with its parameters, prepared on first use (see PreparedStatements); the
+// result, or the error it produced.
+Result<ResultPtr> RunStatement(pg_conn* conn, PreparedStatements& prepared, std::string_view sql,
+                               std::span<const Value> params) {
   const Params p(params);
-  ResultPtr r(PQexecParams(conn, text.c_str(), p.size(), p.types(), p.values(), p.lengths(), p.formats(), 0));
+  std::string key;
+  key.reserve(sql.size() + 8 * params.size() + 1);
+  for (int i = 0; i < p.size(); ++i) key += std::to_string(p.types()[i]) + ",";
+  key += '\n';
+  key += sql;
+  auto it = prepared.names.find(key);
+  if (it == prepared.names.end()) {
+    if (prepared.names.size() >= kMaxPrepared) DeallocateAll(conn, prepared);
+    std::string name = "tb_" + std::to_string(++prepared.next);
+    const std::string text(sql);
+    ResultPtr made(PQprepare(conn, name.c_str(), text.c_str(), p.size(), p.types()));
+    if (!made || PQresultStatus(made.get()) != PGRES_COMMAND_OK) return ErrorFromResult(made.get(), conn, sql, false);
+    it = prepared.names.emplace(key, std::move(name)).first;
+  }
+  ResultPtr r(PQexecPrepared(conn, it->second.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0));
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) return ErrorFromResult(r.get(), conn, sql, false);
-  return r;
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return r;
+  // A table the statement reads changed its columns since it was prepared (another
+  // connection migrated): this transaction fails, the next prepares it again.
+  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  if (state != nullptr && std::string_view(state) == "0A000") prepared.names.erase(it);
+  return ErrorFromResult(r.get(), conn, sql, false);
 }
 
 }  // namespace
@@ -270,7 +299,7 @@ bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 Result<Rows> PgConnection::Query(std::string_view sql, std::span<const Value> params,
                                  const TypeNames& types) {
-  auto ran = RunStatement(conn_, sql, params);
+  auto ran = RunStatement(conn_, prepared_, sql, params);
   if (!ran) return std::move(ran).error();
   const ResultPtr r = std::move(*ran);
   Rows rows;
@@ -301,13 +330,19 @@ Result<Rows> PgConnection::Query(std::string_view sql, std::span<const Value> pa
 }
 
 Result<int64_t> PgConnection::Execute(std::string_view sql, std::span<const Value> params) {
-  auto ran = RunStatement(conn_, sql, params);
+  auto ran = RunStatement(conn_, prepared_, sql, params);
   if (!ran) return std::move(ran).error();
   const char* changed = PQcmdTuples(ran->get());
   return changed && *changed ? std::stoll(changed) : int64_t{0};
 }
 
 Status PgConnection::ExecuteScript(std::string_view sql) {
+  // A script may change the tables prepared statements read (migrations do).
+  DeallocateAll(conn_, prepared_);
+  return Control(sql);
+}
+
+Status PgConnection::Control(std::string_view sql) {
   const std::string text(sql);
   ResultPtr r(PQexec(conn_, text.c_str()));
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;

@@ -31,6 +31,11 @@ struct TypeNames {
   std::unordered_map<unsigned, std::string> enums;
 };
 
+struct PreparedStatements {
+  std::unordered_map<std::string, std::string> names;  // parameter types + text → name
+  uint64_t next = 0;
+};
+
 class PgConnection {
  public:
   // Connects and checks the server is PostgreSQL 15 or newer (security_invoker views). Fails with kUnavailable
@@ -45,6 +50,8 @@ class PgConnection {
   // Several ';'-separated statements through the simple protocol (no parameters). An error
   // names the 1-based line of `sql` where PostgreSQL reports it.
   Status ExecuteScript(std::string_view sql);
+  // BEGIN, COMMIT or ROLLBACK: like ExecuteScript, but keeps the prepared statements.
+  Status Control(std::string_view sql);
 
   // False once the server closed the connection (restart, network): the pool drops it.
   bool healthy() const;
@@ -52,6 +59,10 @@ class PgConnection {
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   pg_conn* conn_;
+  // Statements run prepared: each distinct text, with its parameters' types, is parsed once
+  // per connection and then executed by name, so PostgreSQL keeps its plan (the .cpp's
+  // RunStatement). Forgotten after a script, which may change what they read.
+  PreparedStatements prepared_;
 };
 
 // Removes the password from a connection URL or key=value string, for messages and logs.

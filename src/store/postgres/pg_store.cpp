@@ -26,14 +26,14 @@ class PgStore::Txn final : public Transaction {
         types_(std::move(types)) {}
 
   ~Txn() override {
-    if (!finished_ && conn_->healthy()) (void)conn_->ExecuteScript("ROLLBACK");
+    if (!finished_ && conn_->healthy()) (void)conn_->Control("ROLLBACK");
     store_->Release(std::move(conn_));
   }
 
   // BEGIN and the caller's role and claims; the first statement of every transaction.
   // A schema transaction keeps the connecting role: it owns what migrations create.
   Status Start() {
-    if (Status s = conn_->ExecuteScript(access_ == Access::kRead ? "BEGIN READ ONLY" : "BEGIN"); !s) {
+    if (Status s = conn_->Control(access_ == Access::kRead ? "BEGIN READ ONLY" : "BEGIN"); !s) {
       return s;
     }
     return access_ == Access::kSchema ? Ok() : SetCaller();
@@ -67,7 +67,7 @@ class PgStore::Txn final : public Transaction {
 
   Status Commit() override {
     if (finished_) return Finished();
-    Status s = conn_->ExecuteScript("COMMIT");
+    Status s = conn_->Control("COMMIT");
     finished_ = true;  // COMMIT ends the transaction whether it succeeded or not
     return s;
   }
