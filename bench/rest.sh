@@ -6,7 +6,8 @@
 # with p99 latency, at 1k and then 10k accounts (5 members and 10 notes each), on SQLite
 # and then on PostgreSQL (a throw-away local cluster, tests/support/pg_cluster: fsync off).
 #   bench/rest.sh [seconds-per-run] [users]
-#   BACKENDS="sqlite postgres" ACCOUNTS="1000 10000" (the defaults) choose what runs.
+#   BACKENDS="sqlite postgres" ACCOUNTS="1000 10000" (the defaults) choose what runs;
+#   SERVE_ARGS adds flags to `tenantbase serve` (e.g. "--threads 8").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-10}"
@@ -48,7 +49,8 @@ for accounts in ${ACCOUNTS:-1000 10000}; do
     psql "$TB_PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER tenantbase"
     database=(--database "${TB_PG_URL%/*}/bench")
   fi
-  "$bin" serve --data "$data" --http "127.0.0.1:$port" "${database[@]}" --migrations "$dir/migrations" --log-level warn \
+  # shellcheck disable=SC2086
+  "$bin" serve --data "$data" --http "127.0.0.1:$port" "${database[@]}" ${SERVE_ARGS:-} --migrations "$dir/migrations" --log-level warn \
     --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 &
   pid=$!
   trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"; stop_cluster' EXIT
