@@ -229,11 +229,16 @@ TEST_F(AppMigrationsTest, TypeChecksGuardBooleansJsonArraysAndLengths) {
                   .ok());
   EXPECT_TRUE(db_.Exec("INSERT INTO typed VALUES (1, '{\"a\":1}', '[\"x\"]', 'abc')").ok());
   for (const char* bad : {"INSERT INTO typed (flag) VALUES (2)", "INSERT INTO typed (data) VALUES ('{nope')",
-                          "INSERT INTO typed (tags) VALUES ('{\"a\":1}')", "INSERT INTO typed (code) VALUES ('abcd')"}) {
+                          "INSERT INTO typed (tags) VALUES ('{\"a\":1}')"}) {
     auto refused = db_.Exec(bad);
     ASSERT_FALSE(refused.ok()) << bad;
     EXPECT_EQ(refused.error().sqlstate, "23514") << bad;
   }
+  // A string over varchar(n) is PostgreSQL's 22001, message and all.
+  auto too_long = db_.Exec("INSERT INTO typed (code) VALUES ('abcd')");
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().sqlstate, "22001");
+  EXPECT_EQ(too_long.error().message, "value too long for type character varying(3)");
 }
 
 TEST_F(AppMigrationsTest, SubqueryCheckBecomesTriggersThatLookUpTheParent) {
