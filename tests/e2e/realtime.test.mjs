@@ -2,11 +2,12 @@
 // members receive their team's new notifications live, under the same policies as
 // /rest/v1; non-members receive nothing, filter or not; updates and deletes; a removed
 // member stops receiving; a refreshed token keeps the subscription; expired notifications
-// are never sent.
+// are never sent. On PostgreSQL also: writes by another client of the database (psql)
+// reach subscribers, and a transaction that commits after a later one is not skipped.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './support/server.mjs';
+import { startServer, backend, psqlAsAdmin } from './support/server.mjs';
 import { sleep, until } from './support/wait.mjs';
 import { adminClient, signedUpUser } from './support/supabase.mjs';
 import { makeTeam } from './support/tenancy.mjs';
@@ -60,6 +61,28 @@ describe('Realtime postgres_changes', () => {
     assert.equal(error, null, error?.message);
     return data;
   };
+
+  if (backend === 'postgres') {
+    it('a notification written by another database client reaches members only, even one committed late', async () => {
+      const mine = await listen(member, { event: 'INSERT' });
+      const nosy = await listen(outsider, { event: '*' });
+      // The slow transaction takes its change id first and commits last.
+      const slow = psqlAsAdmin(server.dataDir,
+        `BEGIN; INSERT INTO public.notifications (account_id, body) VALUES ('${team.id}', 'slow from psql'); ` +
+        'SELECT pg_sleep(1.5); COMMIT;');
+      await sleep(400);
+      await psqlAsAdmin(server.dataDir, `INSERT INTO public.notifications (account_id, body) VALUES ('${team.id}', 'quick from psql')`);
+      await slow;
+      // Changes are read by ended transaction: the quick one waits for the slow one's end
+      // (it holds the snapshot's xmin back), then both come, in the order of their ids.
+      await until(() => mine.events.length === 2, 'both writes\' events');
+      await sleep(300);
+      assert.deepEqual(mine.events.map((e) => e.new.body), ['slow from psql', 'quick from psql']);
+      assert.equal(nosy.events.length, 0);
+      await mine.channel.unsubscribe();
+      await nosy.channel.unsubscribe();
+    });
+  }
 
   it('a member receives a new team notification; non-members receive nothing, with or without a filter', async () => {
     const mine = await listen(member, { event: 'INSERT', filter: `account_id=eq.${team.id}` });

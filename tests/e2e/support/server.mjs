@@ -62,6 +62,24 @@ function dropDatabaseOf(dir) {
   psqlAdmin(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
 }
 
+// Runs `sql` through psql as the cluster's superuser on the database of data dir `dir`:
+// another client of the same database, as a job or a second service would be. Resolves
+// with psql's output; PostgreSQL only.
+export function psqlAsAdmin(dir, sql) {
+  if (!pg) throw new Error('psqlAsAdmin: the servers run on SQLite');
+  const url = new URL(databaseFor(dir));
+  const admin = new URL(pg.adminUrl);
+  admin.pathname = url.pathname;
+  return new Promise((resolve, reject) => {
+    const proc = spawn('psql', [admin.toString(), '-qAt', '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql failed: ${err}`))));
+  });
+}
+
 // The environment a command for data dir `dir` runs with.
 function envFor(dir, env) {
   const url = dir ? databaseFor(dir) : null;
