@@ -1,13 +1,14 @@
 // Realtime Broadcast with the official client: channel.send({ type: 'broadcast' }) reaches
 // the other clients joined to the same topic (realtime-js sends it as a binary frame), the
 // sender only with broadcast.self, acknowledged with broadcast.ack; other topics hear
-// nothing; private channels are refused (no realtime.messages policies here yet).
+// nothing; private channels are refused (no realtime.messages policies here yet). And the
+// REST broadcast: httpSend() and send() on a channel not joined reach everyone joined.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './support/server.mjs';
 import { sleep, until } from './support/wait.mjs';
-import { signedUpUser } from './support/supabase.mjs';
+import { adminClient, client, signedUpUser } from './support/supabase.mjs';
 
 const limits = ['--auth-rate-limit-per-ip', '10000', '--auth-rate-limit-per-email', '10000'];
 
@@ -67,5 +68,43 @@ describe('Realtime broadcast', () => {
   it('refuses private channels', async () => {
     const p = await join(alice, 'secret-room', { config: { private: true } });
     assert.match(p.status, /private channels are not supported yet/);
+  });
+
+  it('REST: httpSend() and send() without joining reach everyone joined to the topic', async () => {
+    const a = await join(alice, 'news');
+    const b = await join(bob, 'news');
+    const elsewhere = await join(carol, 'other-news');
+    // A server-side sender (service_role) and a signed-in user, neither joined.
+    const admin = adminClient(server);
+    assert.deepEqual(await admin.channel('news').httpSend('headline', { title: 'Hello' }), { success: true });
+    await until(() => a.received.length === 1 && b.received.length === 1, 'both hear the REST broadcast');
+    assert.deepEqual(a.received[0], { type: 'broadcast', event: 'headline', payload: { title: 'Hello' } });
+    carol.client.realtime.setAuth(carol.session.access_token);
+    const viaSend = await carol.client.channel('news').send({ type: 'broadcast', event: 'headline', payload: { title: 'Again' } });
+    assert.equal(viaSend, 'ok');
+    await until(() => b.received.length === 2, 'the send() fallback arrives');
+    assert.deepEqual(b.received[1].payload, { title: 'Again' });
+    await sleep(300);
+    assert.equal(elsewhere.received.length, 0, 'another topic hears nothing');
+    await admin.removeAllChannels();
+  });
+
+  it('REST: refuses a missing key, private channels, bad JSON and messages without a topic', async () => {
+    const url = `${server.url}/realtime/v1/api/broadcast`;
+    const { anon } = server.keys();
+    const post = (path, body, headers = { apikey: anon }) =>
+      fetch(url + path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+    assert.equal((await post('', JSON.stringify({ messages: [] }), {})).status, 401);
+    assert.equal((await post('', JSON.stringify({ messages: [{ topic: 't', event: 'e', payload: {}, private: true }] }))).status, 403);
+    assert.equal((await post('/t/events/e?private=true', '{}')).status, 403);
+    const badJson = await post('', '{nope');
+    assert.equal(badJson.status, 400);
+    assert.match((await badJson.json()).error, /messages/);
+    assert.equal((await post('/t/events/e', 'not json')).status, 400);
+    assert.equal((await post('', JSON.stringify({ messages: [{ event: 'e', payload: {} }] }))).status, 400);
+    const tooMany = Array.from({ length: 101 }, () => ({ topic: 't', event: 'e', payload: {} }));
+    assert.equal((await post('', JSON.stringify({ messages: tooMany }))).status, 400);
+    // A private channel's httpSend, through the client.
+    await assert.rejects(client(server).channel('t', { config: { private: true } }).httpSend('e', { x: 1 }), /private channels/);
   });
 });

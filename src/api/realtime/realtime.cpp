@@ -225,6 +225,9 @@ std::shared_ptr<RealtimeService::Client> RealtimeService::Touch(Client* key) {
 }
 
 void RealtimeService::AddRoutes(http::Router& router) {
+  router.Add("POST", "/realtime/v1/api/broadcast", [this](http::Request& request) { return BroadcastOverHttp(request); });
+  router.Add("POST", "/realtime/v1/api/broadcast/{topic}/events/{event}",
+             [this](http::Request& request) { return BroadcastOverHttp(request); });
   router.AddWebSocket("/realtime/v1/websocket", [this](http::Request& head, const std::shared_ptr<http::WebSocket>& socket)
                                                     -> std::variant<http::Response, http::WebSocketEvents> {
     std::string apikey = head.QueryParam("apikey");

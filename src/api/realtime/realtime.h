@@ -58,7 +58,8 @@ class RealtimeService {
   RealtimeService(const RealtimeService&) = delete;
   RealtimeService& operator=(const RealtimeService&) = delete;
 
-  // Adds /realtime/v1/websocket. REQUIRES: the service outlives the router.
+  // Adds /realtime/v1/websocket and the REST broadcast endpoints (/realtime/v1/api/broadcast).
+  // REQUIRES: the service outlives the router.
   void AddRoutes(http::Router& router);
 
   struct Client;
@@ -70,7 +71,10 @@ class RealtimeService {
   std::shared_ptr<Client> Touch(Client* key);
   // Relays a broadcast on `topic` from `from` to every client joined to it (the sender only
   // when it joined with broadcast.self). False when the sender has not joined `topic`.
+  // `from` null: a broadcast from outside any channel (REST), to everyone joined.
   bool Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json);
+  // POST /realtime/v1/api/broadcast and …/api/broadcast/{topic}/events/{event}.
+  http::Response BroadcastOverHttp(http::Request& request);
   // Presence (all REQUIRE mu_): the topic's state as presence_state sends it ({key: {metas}});
   // a presence_diff to every presence-enabled channel on the topic; and untracking what
   // `client` tracked on `topic` (a leave), if anything.

@@ -8,6 +8,7 @@
 #include "api/json.h"
 #include "api/realtime/realtime.h"
 #include "api/realtime/realtime_internal.h"
+#include "api/rest/rest_handlers.h"
 
 namespace tb::api::realtime {
 
@@ -26,6 +27,18 @@ void WriteMetas(JsonWriter& w, const std::string& key, const std::vector<const s
   for (const std::string* meta : metas) WriteRaw(w, *meta, "{}");
   w.EndArray();
   w.EndObject();
+}
+
+// An error of the REST broadcast endpoints: {"error": message}, which realtime-js's
+// httpSend() shows as the rejection's message.
+http::Response HttpRefusal(int status, std::string_view message) {
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  w.StartObject();
+  w.Key("error");
+  WriteString(w, message);
+  w.EndObject();
+  return http::Response::Json(status, b.GetString());
 }
 
 }  // namespace
@@ -121,10 +134,12 @@ bool RealtimeService::Broadcast(Client* from, const std::string& topic, std::str
   const std::string frame = Frame("", std::nullopt, topic, "broadcast", b.GetString());
   const int64_t now = NowUnix();
   std::lock_guard lock(mu_);
-  auto sender = clients_.find(from);
-  if (sender == clients_.end()) return false;
-  auto joined = sender->second->channels.find(topic);
-  if (joined == sender->second->channels.end() || !joined->second.who) return false;
+  if (from != nullptr) {
+    auto sender = clients_.find(from);
+    if (sender == clients_.end()) return false;
+    auto joined = sender->second->channels.find(topic);
+    if (joined == sender->second->channels.end() || !joined->second.who) return false;
+  }
   for (const auto& [key, client] : clients_) {
     auto it = client->channels.find(topic);
     if (it == client->channels.end()) continue;
@@ -133,6 +148,58 @@ bool RealtimeService::Broadcast(Client* from, const std::string& topic, std::str
     if (channel.Hears(now)) client->socket->SendText(frame);
   }
   return true;
+}
+
+// Supabase's REST broadcast, as realtime-js sends it: send() on a channel it has not joined
+// posts {messages: [{topic, event, payload, private}]} to /api/broadcast; httpSend() posts
+// the payload itself to /api/broadcast/{topic}/events/{event}. Either way the apikey (and a
+// user's token, whose session must still be live) is checked, and each message reaches
+// everyone joined to "realtime:{topic}". 202 with no body, as Supabase answers.
+http::Response RealtimeService::BroadcastOverHttp(http::Request& request) {
+  auto who = rest::AuthenticateRest(request, rest_);
+  if (!who) return HttpRefusal(401, who.error().message);
+  if (who->is_user()) {
+    auto session = rest::BeginFor(rest_, *who, store::Access::kRead);
+    if (!session) return HttpRefusal(401, session.error().message);
+  }
+  struct Message {
+    std::string topic, event, payload;
+  };
+  std::vector<Message> messages;
+  const auto refuse_private = [] {
+    return HttpRefusal(403, "private channels are not supported yet (docs/realtime.md)");
+  };
+  if (const std::string_view topic = request.PathParam("topic"); !topic.empty()) {
+    if (request.QueryParam("private") == "true") return refuse_private();
+    rapidjson::Document payload;
+    if (payload.Parse(request.body.data(), request.body.size()).HasParseError()) {
+      return HttpRefusal(400, "the payload must be JSON");
+    }
+    messages.push_back({std::string(topic), std::string(request.PathParam("event")), ToJson(payload)});
+  } else {
+    rapidjson::Document body;
+    if (body.Parse(request.body.data(), request.body.size()).HasParseError() || !body.IsObject() ||
+        !body.HasMember("messages") || !body["messages"].IsArray()) {
+      return HttpRefusal(400, "expected {\"messages\": [{topic, event, payload}]}");
+    }
+    const auto& list = body["messages"].GetArray();
+    if (list.Size() > 100) return HttpRefusal(400, "at most 100 messages per request");
+    for (const auto& m : list) {
+      if (!m.IsObject()) return HttpRefusal(400, "each message must be an object");
+      if (m.HasMember("private") && m["private"].IsBool() && m["private"].GetBool()) return refuse_private();
+      Message message{StringAt(m, "topic"), StringAt(m, "event"), m.HasMember("payload") ? ToJson(m["payload"]) : "{}"};
+      messages.push_back(std::move(message));
+    }
+  }
+  for (const Message& m : messages) {
+    if (m.topic.empty() || m.event.empty()) {
+      return HttpRefusal(400, "each message needs a topic and an event");
+    }
+  }
+  for (const Message& m : messages) Broadcast(nullptr, "realtime:" + m.topic, m.event, m.payload);
+  http::Response accepted;
+  accepted.status = 202;
+  return accepted;
 }
 
 std::string RealtimeService::Presence(Client* client, const std::string& topic, const rapidjson::Value& payload) {
