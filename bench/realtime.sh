@@ -4,8 +4,10 @@
 # against the notifications read policy for each distinct caller) and the delivery latency
 # p50/p99, with none lost and none leaked; then the steady-state latency of single events
 # (one every 100 ms) and the server's resident memory through it. Builds Release; median of
-# three runs.
+# three runs, on SQLite and then on PostgreSQL (a throw-away local cluster,
+# tests/support/pg_cluster: changes captured by trigger, read by ended transaction).
 #   bench/realtime.sh [subscribers] [events]
+#   BACKENDS="sqlite postgres" (the default) chooses what runs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 subscribers="${1:-1000}"
@@ -13,12 +15,28 @@ events="${2:-200}"
 cmake -S "$root" -B "$root/build/release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTB_BUILD_TESTS=OFF >/dev/null
 cmake --build "$root/build/release" -j2 --target tenantbase >/dev/null
 bin="$root/build/release/tenantbase"
+backends="${BACKENDS:-sqlite postgres}"
+pgdir=""
+if [[ " $backends " == *" postgres "* ]]; then
+  pgdir="$(mktemp -d)"
+  "$root/tests/support/pg_cluster" start "$pgdir" >/dev/null
+  # shellcheck disable=SC1091
+  source "$pgdir/env"
+fi
+trap '[ -z "$pgdir" ] || "$root/tests/support/pg_cluster" stop "$pgdir"' EXIT
+
+for backend in $backends; do
 runs=()
 for _ in 1 2 3; do
   data="$(mktemp -d)"
   port=$((20000 + RANDOM % 20000))
   url="http://127.0.0.1:$port"
-  "$bin" serve --data "$data" --http "127.0.0.1:$port" --log-level warn \
+  database=()
+  if [ "$backend" = postgres ]; then
+    psql "$TB_PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER tenantbase" 2>/dev/null
+    database=(--database "${TB_PG_URL%/*}/bench")
+  fi
+  "$bin" serve --data "$data" --http "127.0.0.1:$port" "${database[@]}" --log-level warn \
     --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 \
     --realtime-max-connections-per-user 100000 --realtime-max-channels-per-user 100000 &
   pid=$!
@@ -31,6 +49,7 @@ for _ in 1 2 3; do
   rm -rf "$data"
 done
 printf '%s\n' "${runs[@]}"
-printf 'median of 3 (by deliveries/s), %s cores %s:\n' "$(nproc)" "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+printf '%s, median of 3 (by deliveries/s), %s cores %s:\n' "$backend" "$(nproc)" "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 printf '%s\n' "${runs[@]}" | node -e 'const r = require("fs").readFileSync(0, "utf8").trim().split("\n").map(JSON.parse)
   .sort((a, b) => a.per_second - b.per_second); console.log(JSON.stringify(r[1]))'
+done
