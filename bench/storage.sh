@@ -3,6 +3,8 @@
 # (default 100 MiB) through /storage/v1 with curl, reporting MB/s and the server's peak RSS
 # (VmHWM) before and after, to show that a large file never sits in the server's memory.
 #   bench/storage.sh [size-MiB]
+# With TENANTBASE_DATABASE_URL=postgres://… the server keeps its rows there (the bytes stay
+# on the file system either way).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mib="${1:-100}"
