@@ -226,6 +226,11 @@ int main(int argc, char** argv) {
       ->envname("TENANTBASE_REALTIME_MAX_CHANNELS_PER_USER")
       ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(1000000)))
       ->capture_default_str();
+  serve->add_option("--realtime-max-messages-per-second", config.realtime_max_messages_per_second,
+                    "Realtime broadcast and presence messages one connection may send per second")
+      ->envname("TENANTBASE_REALTIME_MAX_MESSAGES_PER_SECOND")
+      ->check(CLI::Range(static_cast<int64_t>(1), static_cast<int64_t>(1000000)))
+      ->capture_default_str();
 
   bool status_only = false;
   CLI::App* migrate = cli.add_subcommand("migrate", "Apply pending migrations and list them");

@@ -319,6 +319,7 @@ Status App::Serve() {
   api::realtime::RealtimeOptions realtime_options;
   realtime_options.max_connections_per_user = static_cast<std::size_t>(config_.realtime_max_connections_per_user);
   realtime_options.max_channels_per_user = static_cast<std::size_t>(config_.realtime_max_channels_per_user);
+  realtime_options.max_messages_per_second = static_cast<double>(config_.realtime_max_messages_per_second);
   api::realtime::RealtimeService realtime(context.rest, realtime_options);
   http::Router router = api::BuildRoutes(context);
   realtime.AddRoutes(router);

@@ -54,6 +54,7 @@ struct Config {
   // one signed-in user may have at once, across connections.
   int64_t realtime_max_connections_per_user = 20;  // --realtime-max-connections-per-user
   int64_t realtime_max_channels_per_user = 200;    // --realtime-max-channels-per-user
+  int64_t realtime_max_messages_per_second = 100;  // --realtime-max-messages-per-second
 
   // Storage: the largest object any bucket accepts (buckets may set less).
   int64_t storage_max_file_size = 50LL * 1024 * 1024;  // --storage-max-file-size / TENANTBASE_STORAGE_MAX_FILE_SIZE

@@ -375,12 +375,14 @@ void RealtimeService::AddRoutes(http::Router& router) {
         if (!payload.IsObject() || !payload.HasMember("event") || !payload["event"].IsString()) {
           return reply("error", Reason("a broadcast needs an event"));
         }
+        if (!c->Spend(options_.max_messages_per_second)) return reply("error", Reason(RateLimited()));
         const std::string body = payload.HasMember("payload") ? ToJson(payload["payload"]) : "{}";
         const bool sent = Broadcast(key, topic, payload["event"].GetString(), body);
         if (!ref.empty()) reply(sent ? "ok" : "error", sent ? "{}" : Reason("join the channel before broadcasting"));
         return;
       }
       if (event == "presence") {
+        if (!c->Spend(options_.max_messages_per_second)) return reply("error", Reason(RateLimited()));
         std::lock_guard lock(mu_);
         const std::string refused = Presence(c.get(), topic, payload);
         return refused.empty() ? reply("ok", "{}") : reply("error", Reason(refused));

@@ -46,6 +46,9 @@ struct RealtimeOptions {
   std::size_t max_channels = 100;
   std::size_t max_connections_per_user = 20;
   std::size_t max_channels_per_user = 200;
+  // Broadcast and presence messages a connection may send per second (a burst of as many,
+  // refilled continuously); past it they are dropped and answered with an error.
+  double max_messages_per_second = 100;
   std::chrono::seconds idle_timeout{90};
   std::chrono::milliseconds poll_interval{20};
 };
@@ -75,6 +78,8 @@ class RealtimeService {
   bool Broadcast(Client* from, const std::string& topic, std::string_view event, const std::string& payload_json);
   // POST /realtime/v1/api/broadcast and …/api/broadcast/{topic}/events/{event}.
   http::Response BroadcastOverHttp(http::Request& request);
+  // The reason a message past max_messages_per_second is refused.
+  std::string RateLimited() const;
   // Presence (all REQUIRE mu_): the topic's state as presence_state sends it ({key: {metas}});
   // a presence_diff to every presence-enabled channel on the topic; and untracking what
   // `client` tracked on `topic` (a leave), if anything.

@@ -202,6 +202,11 @@ http::Response RealtimeService::BroadcastOverHttp(http::Request& request) {
   return accepted;
 }
 
+std::string RealtimeService::RateLimited() const {
+  return "rate limit exceeded: at most " + std::to_string(static_cast<int64_t>(options_.max_messages_per_second)) +
+         " broadcast and presence messages per second per connection";
+}
+
 std::string RealtimeService::Presence(Client* client, const std::string& topic, const rapidjson::Value& payload) {
   auto it = client->channels.find(topic);
   if (it == client->channels.end() || !it->second.who) return "join the channel first";
@@ -255,6 +260,7 @@ void RealtimeService::BinaryPush(Client& c, std::string_view bytes) {
   if (!json || parsed.Parse(body.data(), body.size()).HasParseError()) {
     return reply("error", Reason("broadcast payloads must be JSON"));
   }
+  if (!c.Spend(options_.max_messages_per_second)) return reply("error", Reason(RateLimited()));
   const bool sent = Broadcast(&c, topic, event, std::string(body));
   reply(sent ? "ok" : "error", sent ? "{}" : Reason("join the channel before broadcasting"));
 }

@@ -74,6 +74,19 @@ struct RealtimeService::Client {
   std::string apikey;
   std::map<std::string, internal::Channel> channels;
   internal::SteadyClock::time_point last_seen = internal::SteadyClock::now();
+  // The broadcast and presence budget (a token bucket of `per_second` tokens), touched only
+  // by the connection's own message handlers, which run one at a time.
+  double budget = -1;  // < 0: full, set on first use
+  internal::SteadyClock::time_point budget_at = internal::SteadyClock::now();
+  bool Spend(double per_second) {
+    const auto now = internal::SteadyClock::now();
+    const double refill = std::chrono::duration<double>(now - budget_at).count() * per_second;
+    budget = budget < 0 ? per_second : std::min(per_second, budget + refill);
+    budget_at = now;
+    if (budget < 1) return false;
+    budget -= 1;
+    return true;
+  }
 };
 
 
