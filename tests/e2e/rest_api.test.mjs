@@ -46,6 +46,12 @@ describe('/rest/v1 grammar', () => {
   it('filters: eq neq gt gte lt lte in is like ilike not', async () => {
     const ids = rows.map((r) => r.id);
     assert.deepEqual(bodies(await from().select('body').eq('type', 'info').order('id')), ['Alpha one', '100% done']);
+    // An enum's filter value must be one of its labels, on both backends, as PostgreSQL's input.
+    const notALabel = await from().select('body').eq('channel', 'carrier-pigeon');
+    assert.equal(notALabel.status, 400);
+    assert.equal(notALabel.error.code, '22P02');
+    assert.equal(notALabel.error.message, 'invalid input value for enum notification_channel: "carrier-pigeon"');
+    assert.equal(bodies(await from().select('body').in('channel', ['in_app', 'email'])).length, 4);
     assert.equal(bodies(await from().select('body').neq('type', 'info')).length, 2);
     assert.deepEqual(bodies(await from().select('body').gt('id', ids[2]).order('id')), ['100% done']);
     assert.deepEqual(bodies(await from().select('body').gte('id', ids[2]).lt('id', ids[3])), ['Gamma, three']);

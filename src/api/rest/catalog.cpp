@@ -1,7 +1,7 @@
 #include "api/rest/catalog.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 namespace tb::api::rest {
 
@@ -105,10 +105,10 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn, st
     if (Status s = LoadPostgres(txn, catalog->relations_, catalog->foreign_keys_); !s) return std::move(s).error();
     return std::shared_ptr<const Catalog>(std::move(catalog));
   }
-  auto enums = txn.Query("SELECT DISTINCT type_name FROM kit_enum_values");
+  auto enums = txn.Query("SELECT type_name, value FROM kit_enum_values ORDER BY type_name, sort_order");
   if (!enums) return std::move(enums).error();
-  std::set<std::string, std::less<>> enum_types;
-  for (const auto& row : enums->rows) enum_types.insert(row[0].as_text());
+  std::map<std::string, std::vector<std::string>, std::less<>> enum_types;
+  for (const auto& row : enums->rows) enum_types[row[0].as_text()].push_back(row[1].as_text());
 
   auto relations = txn.Query(
       "SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name");
@@ -129,8 +129,9 @@ Result<std::shared_ptr<const Catalog>> Catalog::Load(store::Transaction& txn, st
       CatalogColumn column;
       column.name = c[0].as_text();
       column.declared_type = c[1].as_text();
-      column.type = enum_types.count(column.declared_type) ? store::ColumnType::kEnum
-                                                            : store::ColumnTypeFromDeclared(column.declared_type);
+      const auto labels = enum_types.find(column.declared_type);
+      column.type = labels != enum_types.end() ? store::ColumnType::kEnum : store::ColumnTypeFromDeclared(column.declared_type);
+      if (labels != enum_types.end()) column.enum_values = labels->second;
       column.not_null = c[2].as_int() != 0;
       column.has_default = c[3].as_int() != 0;
       if (column.has_default) column.default_sql = c[5].as_text();

@@ -26,6 +26,9 @@ struct CatalogColumn {
   bool has_default = false;
   std::string default_sql;  // the DEFAULT expression as the schema wrote it; "" when none
   int primary_key_position = 0;  // 1-based position in the primary key, 0 when not part of it
+  // An enum column's labels on SQLite, which the API checks as PostgreSQL's input does;
+  // empty on PostgreSQL, which checks them itself.
+  std::vector<std::string> enum_values;
 };
 
 // A foreign key of `table` (columns) referencing `target_table` (target_columns).

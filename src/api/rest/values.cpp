@@ -1,5 +1,6 @@
 #include "api/rest/values.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -66,6 +67,15 @@ Result<Value> ValueFromText(const CatalogColumn& column, std::string_view text) 
       if (d == std::floor(d) && std::fabs(d) < 9e15) return Value::Int(static_cast<int64_t>(d));
       return Value::Real(d);
     }
+    case ColumnType::kEnum:
+      if (!column.enum_values.empty() &&
+          std::find(column.enum_values.begin(), column.enum_values.end(), text) == column.enum_values.end()) {
+        Error e = Error::Make(ErrorCode::kInvalidArgument, "invalid input value for enum " + column.declared_type + ": \"" +
+                                                               std::string(text) + "\"");
+        e.sqlstate = "22P02";
+        return e;
+      }
+      return Value::Text(std::string(text));
     case ColumnType::kUuid:
       if (!LooksLikeUuid(trimmed)) return Invalid("22P02", "uuid", text);
       return Value::Text(Lower(trimmed));
