@@ -15,15 +15,8 @@ events="${2:-200}"
 cmake -S "$root" -B "$root/build/release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTB_BUILD_TESTS=OFF >/dev/null
 cmake --build "$root/build/release" -j2 --target tenantbase >/dev/null
 bin="$root/build/release/tenantbase"
-backends="${BACKENDS:-sqlite postgres}"
-pgdir=""
-if [[ " $backends " == *" postgres "* ]]; then
-  pgdir="$(mktemp -d)"
-  "$root/tests/support/pg_cluster" start "$pgdir" >/dev/null
-  # shellcheck disable=SC1091
-  source "$pgdir/env"
-fi
-trap '[ -z "$pgdir" ] || "$root/tests/support/pg_cluster" stop "$pgdir"' EXIT
+# shellcheck source=bench/backends.sh
+source "$root/bench/backends.sh"
 
 for backend in $backends; do
 runs=()
@@ -31,11 +24,7 @@ for _ in 1 2 3; do
   data="$(mktemp -d)"
   port=$((20000 + RANDOM % 20000))
   url="http://127.0.0.1:$port"
-  database=()
-  if [ "$backend" = postgres ]; then
-    psql "$TB_PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER tenantbase" 2>/dev/null
-    database=(--database "${TB_PG_URL%/*}/bench")
-  fi
+  read -r -a database <<<"$(database_args "$backend")"
   "$bin" serve --data "$data" --http "127.0.0.1:$port" "${database[@]}" --log-level warn \
     --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 \
     --realtime-max-connections-per-user 100000 --realtime-max-channels-per-user 100000 &

@@ -28,27 +28,15 @@ run_wrk() {  # prints "rps p99" of the median-rps run of three
   printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p
 }
 
-backends="${BACKENDS:-sqlite postgres}"
-pgdir=""
-if [[ " $backends " == *" postgres "* ]]; then
-  pgdir="$(mktemp -d)"
-  "$root/tests/support/pg_cluster" start "$pgdir" >/dev/null
-  # shellcheck disable=SC1091
-  source "$pgdir/env"
-fi
-stop_cluster() { [ -z "$pgdir" ] || "$root/tests/support/pg_cluster" stop "$pgdir"; }
-trap stop_cluster EXIT
+# shellcheck source=bench/backends.sh
+source "$root/bench/backends.sh"
 
 for backend in $backends; do
 for accounts in ${ACCOUNTS:-1000 10000}; do
   data="$(mktemp -d)"
   port=$((20000 + RANDOM % 20000))
   url="http://127.0.0.1:$port"
-  database=()
-  if [ "$backend" = postgres ]; then
-    psql "$TB_PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS bench WITH (FORCE)" -c "CREATE DATABASE bench OWNER tenantbase"
-    database=(--database "${TB_PG_URL%/*}/bench")
-  fi
+  read -r -a database <<<"$(database_args "$backend")"
   # shellcheck disable=SC2086
   "$bin" serve --data "$data" --http "127.0.0.1:$port" "${database[@]}" ${SERVE_ARGS:-} --migrations "$dir/migrations" --log-level warn \
     --auth-rate-limit-per-ip 0 --auth-rate-limit-per-email 0 &
