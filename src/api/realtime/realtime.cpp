@@ -437,6 +437,45 @@ void RealtimeService::Run() {
   }
 }
 
+// PostgreSQL: the transactions below the snapshot's xmin have all ended, so their changes
+// are all visible and no more will come; those from settled_xid_ up to it are new. The
+// first poll only sets the watermark.
+Result<store::Rows> RealtimeService::ChangesOfEndedTransactions(store::Transaction& txn) {
+  if (settled_xid_.empty()) {
+    auto xmin = txn.Query("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text)", {});
+    if (!xmin) return std::move(xmin).error();
+    settled_xid_ = xmin->rows[0][0].as_text();
+    return store::Rows{};
+  }
+  const Value from[] = {Value::Text(settled_xid_)};
+  auto rows = txn.Query(
+      "WITH settled AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) "
+      "SELECT id, table_name, op, CAST(image AS text), created_at, pk, CAST(settled.xmin AS text) "
+      "FROM settled LEFT JOIN kit.realtime_changes c ON c.xid >= CAST($1 AS xid8) AND c.xid < settled.xmin "
+      "ORDER BY id",
+      from);
+  if (rows && !rows->rows.empty()) {
+    settled_xid_ = rows->rows[0][6].as_text();
+    if (rows->rows[0][0].is_null()) rows->rows.clear();  // the LEFT JOIN's empty row
+  }
+  return rows;
+}
+
+// SQLite: one writer at a time, so change ids are commit order. The first poll only sets
+// the watermark.
+Result<store::Rows> RealtimeService::ChangesAfterLastId(store::Transaction& txn) {
+  if (last_change_ < 0) {
+    auto max = txn.Query("SELECT coalesce(max(id), 0) FROM kit.realtime_changes", {});
+    if (!max) return std::move(max).error();
+    last_change_ = max->rows[0][0].as_int();
+    return store::Rows{};
+  }
+  const Value after[] = {Value::Int(last_change_)};
+  return txn.Query(
+      "SELECT id, table_name, op, image, created_at, pk FROM kit.realtime_changes WHERE id > $1 ORDER BY id LIMIT 1000",
+      after);
+}
+
 void RealtimeService::DeliverNewChanges() {
   struct Change {
     int64_t id;
@@ -446,40 +485,7 @@ void RealtimeService::DeliverNewChanges() {
   {
     auto txn = rest_.store->Begin(store::Access::kRead);
     if (!txn) return;
-    Result<store::Rows> rows = store::Rows{};
-    if (rest_.postgres()) {
-      // The transactions below the snapshot's xmin have all ended: their changes are all
-      // visible now and no more will come. Those from settled_xid_ up to it are new.
-      if (settled_xid_.empty()) {
-        auto xmin = (*txn)->Query("SELECT CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text)", {});
-        if (!xmin) return;
-        settled_xid_ = xmin->rows[0][0].as_text();
-        return;
-      }
-      const Value from[] = {Value::Text(settled_xid_)};
-      rows = (*txn)->Query(
-          "WITH settled AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) "
-          "SELECT id, table_name, op, CAST(image AS text), created_at, pk, CAST(settled.xmin AS text) "
-          "FROM settled LEFT JOIN kit.realtime_changes c ON c.xid >= CAST($1 AS xid8) AND c.xid < settled.xmin "
-          "ORDER BY id",
-          from);
-      if (rows && !rows->rows.empty()) {
-        settled_xid_ = rows->rows[0][6].as_text();
-        if (rows->rows[0][0].is_null()) rows->rows.clear();  // the LEFT JOIN's empty row
-      }
-    } else {
-      if (last_change_ < 0) {
-        auto max = (*txn)->Query("SELECT coalesce(max(id), 0) FROM kit.realtime_changes", {});
-        if (!max) return;
-        last_change_ = max->rows[0][0].as_int();
-        return;
-      }
-      const Value after[] = {Value::Int(last_change_)};
-      rows = (*txn)->Query(
-          "SELECT id, table_name, op, image, created_at, pk FROM kit.realtime_changes "
-          "WHERE id > $1 ORDER BY id LIMIT 1000",
-          after);
-    }
+    Result<store::Rows> rows = rest_.postgres() ? ChangesOfEndedTransactions(**txn) : ChangesAfterLastId(**txn);
     if (!rows) {
       spdlog::warn("realtime: {}", rows.error().message);
       return;

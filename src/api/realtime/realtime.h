@@ -70,6 +70,10 @@ class RealtimeService {
  private:
   void Run();
   bool Publishes(const std::string& table);
+  // The changes committed since the last poll (columns id, table_name, op, image,
+  // created_at, pk), by the backend's rule; each moves its own watermark.
+  Result<store::Rows> ChangesOfEndedTransactions(store::Transaction& txn);
+  Result<store::Rows> ChangesAfterLastId(store::Transaction& txn);
   // The live client behind `key`, marked as seen now (it sent something); null once gone.
   std::shared_ptr<Client> Touch(Client* key);
   // Relays a broadcast on `topic` from `from` to every client joined to it (the sender only
