@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "app/app.h"
+#include "app/copy_data.h"
 #include "base/log.h"
 #include "crypto/random.h"
 
@@ -88,6 +90,74 @@ int RunPurge(const tb::app::Config& config) {
   std::printf("purged %lld one-time token(s), %lld invitation(s), %lld notification(s), %lld MFA challenge(s)\n",
               static_cast<long long>(purged->one_time_tokens), static_cast<long long>(purged->invitations),
               static_cast<long long>(purged->notifications), static_cast<long long>(purged->mfa_challenges));
+  return 0;
+}
+
+// The applied migrations, core then app, as "version name" lines; fails, naming how many
+// are pending and the first, unless all are applied.
+tb::Result<std::vector<std::string>> AppliedMigrations(tb::app::App& app, const std::string& side) {
+  std::vector<std::string> applied;
+  std::string first_pending;
+  int pending = 0;
+  auto core = app.MigrationStatus();
+  if (!core) return std::move(core).error();
+  auto own = app.AppMigrationStatus();
+  if (!own) return std::move(own).error();
+  for (const auto* list : {&*core, &*own}) {
+    for (const auto& m : *list) {
+      const std::string line = std::to_string(m.version) + " " + m.name;
+      if (m.applied) {
+        applied.push_back(line);
+      } else if (pending++ == 0) {
+        first_pending = line;
+      }
+    }
+  }
+  if (pending > 0) {
+    return tb::Error::Make(tb::ErrorCode::kFailedPrecondition,
+                           side + " has " + std::to_string(pending) + " pending migration(s), from " + first_pending +
+                               ": run `tenantbase migrate` on it first");
+  }
+  return applied;
+}
+
+// `copy-data --from A --to B`: one of them a data directory (its SQLite file), the other a
+// postgres:// URL. Both sides use that data directory (its JWT secret, its migrations
+// folder unless --migrations says otherwise). The source must be migrated; the target is
+// migrated here; then both must have applied the same migrations.
+int RunCopyData(const tb::app::Config& config, const std::string& from, const std::string& to, bool overwrite) {
+  const bool from_url = tb::app::IsPostgresUrl(from);
+  if (from_url == tb::app::IsPostgresUrl(to)) {
+    std::fprintf(stderr, "tenantbase: copy-data needs a data directory on one side and a postgres:// URL on the other\n");
+    return kExitUsage;
+  }
+  tb::app::Config source = config;
+  tb::app::Config target = config;
+  source.data_dir = target.data_dir = from_url ? to : from;
+  source.database_url = from_url ? from : "";
+  target.database_url = from_url ? "" : to;
+  auto source_app = tb::app::App::Open(source);
+  if (!source_app) return Fail(source_app.error().message);
+  auto target_app = tb::app::App::Open(target);
+  if (!target_app) return Fail(target_app.error().message);
+  auto source_applied = AppliedMigrations(**source_app, "the source");
+  if (!source_applied) return Fail(source_applied.error().message);
+  if (auto migrated = (*target_app)->Migrate(); !migrated) return Fail("migrating the target: " + migrated.error().message);
+  auto target_applied = AppliedMigrations(**target_app, "the target");
+  if (!target_applied) return Fail(target_applied.error().message);
+  if (*source_applied != *target_applied) {
+    return Fail("the source and the target have applied different migrations (a newer tenantbase or other app "
+                "migrations on one side); bring them to the same versions first");
+  }
+  auto copied = tb::app::CopyData((*source_app)->store(), (*target_app)->store(), {.overwrite = overwrite});
+  if (!copied) return Fail(copied.error().message);
+  int64_t rows = 0;
+  for (const auto& table : *copied) {
+    std::printf("%-36s %10lld  %s\n", table.name.c_str(), static_cast<long long>(table.rows), table.checksum.c_str());
+    rows += table.rows;
+  }
+  std::printf("copied %lld row(s) in %zu table(s); every table's count and checksum match\n",
+              static_cast<long long>(rows), copied->size());
   return 0;
 }
 
@@ -264,6 +334,15 @@ int main(int argc, char** argv) {
   CLI::App* purge = admin->add_subcommand(
       "purge", "Delete expired one-time tokens, invitations, notifications and MFA challenges now");
 
+  std::string copy_from;
+  std::string copy_to;
+  bool copy_overwrite = false;
+  CLI::App* copy_data = cli.add_subcommand(
+      "copy-data", "Copy every row between a data directory's SQLite file and PostgreSQL (either way)");
+  copy_data->add_option("--from", copy_from, "The source: a data directory or a postgres:// URL")->required();
+  copy_data->add_option("--to", copy_to, "The target: a postgres:// URL or a data directory")->required();
+  copy_data->add_flag("--overwrite", copy_overwrite, "Replace a target that already has users");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -308,5 +387,6 @@ int main(int argc, char** argv) {
   if (*grant_super_admin) return RunSuperAdmin(config, admin_email, true);
   if (*revoke_super_admin) return RunSuperAdmin(config, admin_email, false);
   if (*purge) return RunPurge(config);
+  if (*copy_data) return RunCopyData(config, copy_from, copy_to, copy_overwrite);
   return kExitUsage;
 }

@@ -43,6 +43,8 @@ class App {
   Result<std::vector<migrate::MigrationStatus>> MigrationStatus();
   Result<std::vector<migrate::MigrationStatus>> AppMigrationStatus();
   Keys keys() const { return MakeKeys(jwt_secret_); }
+  // The open database, for commands that work on it as a whole (copy-data).
+  store::Store& store() { return *store_; }
 
   // `tenantbase admin create-user`: checks the input, migrates, then creates a user (and
   // their personal account) with `password`, confirmed now when `confirmed`; returns the
