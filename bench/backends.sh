@@ -1,6 +1,7 @@
 # Sourced by the benchmarks that run on both backends (bench/rest.sh, bench/realtime.sh):
 #   BACKENDS="sqlite postgres" (the default) chooses which; for PostgreSQL a throw-away
-#   local cluster (tests/support/pg_cluster, fsync off) lives as long as the script.
+#   local cluster (tests/support/pg_cluster, durable: every commit flushed, as on SQLite)
+#   lives as long as the script.
 #   for backend in $backends; do
 #     read -r -a database <<<"$(database_args "$backend")"; "$bin" serve … "${database[@]}" …
 # database_args gives nothing for SQLite and, for PostgreSQL, `--database URL` of a fresh
@@ -9,7 +10,7 @@ backends="${BACKENDS:-sqlite postgres}"
 pgdir=""
 if [[ " $backends " == *" postgres "* ]]; then
   pgdir="$(mktemp -d)"
-  "$root/tests/support/pg_cluster" start "$pgdir" >/dev/null
+  TB_PG_DURABLE=1 "$root/tests/support/pg_cluster" start "$pgdir" >/dev/null
   # shellcheck disable=SC1091
   source "$pgdir/env"
 fi
