@@ -112,6 +112,21 @@ class Transaction {
   // statement and empties the functions' memo; see AsServer.
   virtual const RequestContext& request() const = 0;
   virtual void set_request(RequestContext request) = 0;
+
+  // Read-your-writes with read replicas (store/postgres/read_routing.h): once this
+  // transaction commits, the caller's next reads go to a replica only when it has replayed
+  // the commit. The caller is the request's user (or its key's role); this adds another
+  // user whose next requests must see the commit, e.g. the one a sign-in made a session
+  // for. A no-op without replicas.
+  virtual void AlsoWroteFor(std::string_view user_id) { (void)user_id; }
+};
+
+// A monotonic count for GET /metrics, in Prometheus' text form: `name{labels} value`.
+struct Counter {
+  std::string name;    // e.g. "tenantbase_db_reads_total"
+  std::string labels;  // e.g. "target=\"replica\"", or ""
+  std::string help;    // one line
+  int64_t value = 0;
 };
 
 // "($first, …, $first+count-1)", the right side of `x IN …` for `count` bound values, in
@@ -150,6 +165,9 @@ class Store {
 
   // "sqlite" or "postgres": for the few places where SQL must differ by dialect.
   virtual std::string_view dialect() const = 0;
+
+  // The store's counters for GET /metrics (none by default).
+  virtual std::vector<Counter> Counters() const { return {}; }
 
   // Re-reads schema facts the store caches (enum type names) after migrations ran.
   virtual Status RefreshSchema() = 0;

@@ -202,6 +202,34 @@ Value ValueOf(const char* text, int length, unsigned oid) {
   }
 }
 
+// A statement's result as typed Rows.
+Rows RowsOf(const PGresult* r, const TypeNames& types) {
+  Rows rows;
+  const int ncols = PQnfields(r);
+  const int nrows = PQntuples(r);
+  rows.columns.resize(static_cast<size_t>(ncols));
+  std::vector<unsigned> oids(static_cast<size_t>(ncols));
+  for (int c = 0; c < ncols; ++c) {
+    Column& col = rows.columns[static_cast<size_t>(c)];
+    col.name = PQfname(r, c);
+    oids[static_cast<size_t>(c)] = PQftype(r, c);
+    col.type = TypeOf(oids[static_cast<size_t>(c)], types, col.declared_type);
+  }
+  rows.rows.resize(static_cast<size_t>(nrows));
+  for (int i = 0; i < nrows; ++i) {
+    auto& row = rows.rows[static_cast<size_t>(i)];
+    row.reserve(static_cast<size_t>(ncols));
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(r, i, c)) {
+        row.push_back(Value::Null());
+      } else {
+        row.push_back(ValueOf(PQgetvalue(r, i, c), PQgetlength(r, i, c), oids[static_cast<size_t>(c)]));
+      }
+    }
+  }
+  return rows;
+}
+
 // A connection keeps at most this many prepared statements; then it starts over. The
 // server's own SQL is a few hundred texts; /rest/v1 makes one per query shape.
 constexpr size_t kMaxPrepared = 512;
@@ -212,32 +240,43 @@ void DeallocateAll(pg_conn* conn, PreparedStatements& prepared) {
   prepared.names.clear();
 }
 
+// The name under which `sql`, with its parameters' types, is prepared on this connection;
+// prepares it first (one round trip) when the connection has not seen it yet.
+Result<std::string> PreparedName(pg_conn* conn, PreparedStatements& prepared, std::string_view sql, const Params& p) {
+  std::string key;
+  key.reserve(sql.size() + 8 * static_cast<size_t>(p.size()) + 1);
+  for (int i = 0; i < p.size(); ++i) key += std::to_string(p.types()[i]) + ",";
+  key += '\n';
+  key += sql;
+  if (auto it = prepared.names.find(key); it != prepared.names.end()) return it->second;
+  if (prepared.names.size() >= kMaxPrepared) DeallocateAll(conn, prepared);
+  std::string name = "tb_" + std::to_string(++prepared.next);
+  const std::string text(sql);
+  ResultPtr made(PQprepare(conn, name.c_str(), text.c_str(), p.size(), p.types()));
+  if (!made || PQresultStatus(made.get()) != PGRES_COMMAND_OK) return ErrorFromResult(made.get(), conn, sql, false);
+  prepared.names.emplace(std::move(key), name);
+  return name;
+}
+
+// A table the statement `name` reads changed its columns since it was prepared (another
+// connection migrated): this transaction fails, the next prepares it again.
+void ForgetIfStale(const PGresult* r, PreparedStatements& prepared, const std::string& name) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  if (state == nullptr || std::string_view(state) != "0A000") return;
+  std::erase_if(prepared.names, [&](const auto& entry) { return entry.second == name; });
+}
+
 // One statement with its parameters, prepared on first use (see PreparedStatements); the
 // result, or the error it produced.
 Result<ResultPtr> RunStatement(pg_conn* conn, PreparedStatements& prepared, std::string_view sql,
                                std::span<const Value> params) {
   const Params p(params);
-  std::string key;
-  key.reserve(sql.size() + 8 * params.size() + 1);
-  for (int i = 0; i < p.size(); ++i) key += std::to_string(p.types()[i]) + ",";
-  key += '\n';
-  key += sql;
-  auto it = prepared.names.find(key);
-  if (it == prepared.names.end()) {
-    if (prepared.names.size() >= kMaxPrepared) DeallocateAll(conn, prepared);
-    std::string name = "tb_" + std::to_string(++prepared.next);
-    const std::string text(sql);
-    ResultPtr made(PQprepare(conn, name.c_str(), text.c_str(), p.size(), p.types()));
-    if (!made || PQresultStatus(made.get()) != PGRES_COMMAND_OK) return ErrorFromResult(made.get(), conn, sql, false);
-    it = prepared.names.emplace(key, std::move(name)).first;
-  }
-  ResultPtr r(PQexecPrepared(conn, it->second.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0));
+  auto name = PreparedName(conn, prepared, sql, p);
+  if (!name) return std::move(name).error();
+  ResultPtr r(PQexecPrepared(conn, name->c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0));
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return r;
-  // A table the statement reads changed its columns since it was prepared (another
-  // connection migrated): this transaction fails, the next prepares it again.
-  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-  if (state != nullptr && std::string_view(state) == "0A000") prepared.names.erase(it);
+  ForgetIfStale(r.get(), prepared, *name);
   return ErrorFromResult(r.get(), conn, sql, false);
 }
 
@@ -295,38 +334,13 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::healthy() const { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
 Result<Rows> PgConnection::Query(std::string_view sql, std::span<const Value> params,
                                  const TypeNames& types) {
   auto ran = RunStatement(conn_, prepared_, sql, params);
   if (!ran) return std::move(ran).error();
-  const ResultPtr r = std::move(*ran);
-  Rows rows;
-  const int ncols = PQnfields(r.get());
-  const int nrows = PQntuples(r.get());
-  rows.columns.resize(static_cast<size_t>(ncols));
-  std::vector<unsigned> oids(static_cast<size_t>(ncols));
-  for (int c = 0; c < ncols; ++c) {
-    Column& col = rows.columns[static_cast<size_t>(c)];
-    col.name = PQfname(r.get(), c);
-    oids[static_cast<size_t>(c)] = PQftype(r.get(), c);
-    col.type = TypeOf(oids[static_cast<size_t>(c)], types, col.declared_type);
-  }
-  rows.rows.resize(static_cast<size_t>(nrows));
-  for (int i = 0; i < nrows; ++i) {
-    auto& row = rows.rows[static_cast<size_t>(i)];
-    row.reserve(static_cast<size_t>(ncols));
-    for (int c = 0; c < ncols; ++c) {
-      if (PQgetisnull(r.get(), i, c)) {
-        row.push_back(Value::Null());
-      } else {
-        row.push_back(ValueOf(PQgetvalue(r.get(), i, c), PQgetlength(r.get(), i, c),
-                              oids[static_cast<size_t>(c)]));
-      }
-    }
-  }
-  return rows;
+  return RowsOf(ran->get(), types);
 }
 
 Result<int64_t> PgConnection::Execute(std::string_view sql, std::span<const Value> params) {
@@ -340,6 +354,47 @@ Status PgConnection::ExecuteScript(std::string_view sql) {
   // A script may change the tables prepared statements read (migrations do).
   DeallocateAll(conn_, prepared_);
   return Control(sql);
+}
+
+Result<Rows> PgConnection::ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
+                                       const TypeNames& types) {
+  const Params p(params);
+  auto name = PreparedName(conn_, prepared_, sql, p);
+  if (!name) return std::move(name).error();
+  const std::string control_text(control);
+  // Both go out before either answer is read; PostgreSQL runs them in order and, once one
+  // fails, skips the rest up to the sync (PGRES_PIPELINE_ABORTED).
+  if (PQenterPipelineMode(conn_) != 1) return ErrorFromResult(nullptr, conn_, control, false);
+  const bool sent =
+      PQsendQueryParams(conn_, control_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQsendQueryPrepared(conn_, name->c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0) == 1 &&
+      PQpipelineSync(conn_) == 1;
+  Status status = Ok();
+  Rows rows;
+  if (!sent) status = ErrorFromResult(nullptr, conn_, control, false);
+  for (int i = 0; sent && i < 2; ++i) {
+    ResultPtr r(PQgetResult(conn_));
+    const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status && got != PGRES_COMMAND_OK && got != PGRES_TUPLES_OK) {
+      if (i == 1) ForgetIfStale(r.get(), prepared_, *name);
+      status = ErrorFromResult(r.get(), conn_, i == 0 ? control : sql, false);
+    }
+    if (status && i == 1 && got == PGRES_TUPLES_OK) rows = RowsOf(r.get(), types);
+    if (!r) break;  // the connection is gone: nothing more comes
+    // Each statement's results end with a null.
+    for (ResultPtr more(PQgetResult(conn_)); more; more.reset(PQgetResult(conn_))) {
+    }
+  }
+  if (sent && PQstatus(conn_) == CONNECTION_OK) {
+    const ResultPtr sync(PQgetResult(conn_));  // PGRES_PIPELINE_SYNC ends the flight
+  }
+  if (PQexitPipelineMode(conn_) != 1) {
+    // Answers left unread: the connection cannot be trusted with the next transaction.
+    broken_ = true;
+    if (status) status = ErrorFromResult(nullptr, conn_, control, false);
+  }
+  if (!status) return std::move(status).error();
+  return rows;
 }
 
 Status PgConnection::Control(std::string_view sql) {

@@ -52,13 +52,20 @@ class PgConnection {
   Status ExecuteScript(std::string_view sql);
   // BEGIN, COMMIT or ROLLBACK: like ExecuteScript, but keeps the prepared statements.
   Status Control(std::string_view sql);
+  // `control` (BEGIN, COMMIT) and then the statement `sql` with `params`, in one round trip
+  // (libpq's pipeline mode); returns the statement's rows. Fails with the first statement's
+  // error; after a failing `control` the statement does not run.
+  Result<Rows> ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
+                           const TypeNames& types);
 
-  // False once the server closed the connection (restart, network): the pool drops it.
+  // False once the server closed the connection (restart, network) or a pipeline could
+  // not be closed: the pool drops it.
   bool healthy() const;
 
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   pg_conn* conn_;
+  bool broken_ = false;  // left in a state no later call can use (see ControlThen)
   // Statements run prepared: each distinct text, with its parameters' types, is parsed once
   // per connection and then executed by name, so PostgreSQL keeps its plan (the .cpp's
   // RunStatement). Forgotten after a script, which may change what they read.

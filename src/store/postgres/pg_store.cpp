@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <spdlog/spdlog.h>
+
 namespace tb::store::postgres {
 
 namespace {
@@ -11,8 +13,12 @@ std::string_view RoleOf(const RequestContext& request) {
   return request.is_server() ? std::string_view("service_role") : std::string_view(request.role);
 }
 
+// The caller for the rest of the transaction. request.jwt.claim.sub is the sub claim on its
+// own, as PostgREST used to set it: auth.uid() reads it rather than parsing the whole claims
+// as jsonb on every call (migrations/postgres/0020).
 constexpr std::string_view kSetCaller =
     "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), "
+    "set_config('request.jwt.claim.sub', $3, true), "
     "set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true)";
 
 }  // namespace
@@ -20,23 +26,22 @@ constexpr std::string_view kSetCaller =
 // A transaction on a borrowed connection; rolls back in its destructor unless committed.
 class PgStore::Txn final : public Transaction {
  public:
-  Txn(PgStore* store, std::unique_ptr<PgConnection> conn, Access access, RequestContext request,
-      std::shared_ptr<const TypeNames> types)
-      : store_(store), conn_(std::move(conn)), access_(access), request_(std::move(request)),
+  Txn(PgStore* store, ConnectionPool* pool, std::unique_ptr<PgConnection> conn, Access access,
+      RequestContext request, std::shared_ptr<const TypeNames> types)
+      : store_(store), pool_(pool), conn_(std::move(conn)), access_(access), request_(std::move(request)),
         types_(std::move(types)) {}
 
   ~Txn() override {
     if (!finished_ && conn_->healthy()) (void)conn_->Control("ROLLBACK");
-    store_->Release(std::move(conn_));
+    pool_->Release(std::move(conn_));
   }
 
-  // BEGIN and the caller's role and claims; the first statement of every transaction.
-  // A schema transaction keeps the connecting role: it owns what migrations create.
+  // BEGIN and the caller's role and claims, in one round trip; the first statements of
+  // every transaction. A schema transaction keeps the connecting role: it owns what
+  // migrations create.
   Status Start() {
-    if (Status s = conn_->Control(access_ == Access::kRead ? "BEGIN READ ONLY" : "BEGIN"); !s) {
-      return s;
-    }
-    return access_ == Access::kSchema ? Ok() : SetCaller();
+    const std::string_view begin = access_ == Access::kRead ? "BEGIN READ ONLY" : "BEGIN";
+    return access_ == Access::kSchema ? conn_->Control(begin) : SetCaller(begin);
   }
 
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
@@ -65,12 +70,22 @@ class PgStore::Txn final : public Transaction {
     return ExecuteScript(sql);
   }
 
+  // With read replicas, a write's COMMIT goes out with a question for the primary's WAL
+  // position, which the callers' next reads wait for (read_routing.h).
   Status Commit() override {
     if (finished_) return Finished();
-    Status s = conn_->Control("COMMIT");
     finished_ = true;  // COMMIT ends the transaction whether it succeeded or not
-    return s;
+    if (!store_->has_replicas() || access_ == Access::kRead) return conn_->Control("COMMIT");
+    auto position = conn_->ControlThen("COMMIT", "SELECT CAST(pg_current_wal_insert_lsn() AS text)", {}, *types_);
+    if (!position) return std::move(position).error();
+    if (auto lsn = ParseLsn(position->rows.at(0).at(0).as_text())) {
+      store_->routing_.Wrote(ReadRouting::CallerOf(request_), *lsn);
+      for (const std::string& user : also_wrote_for_) store_->routing_.Wrote("user:" + user, *lsn);
+    }
+    return Ok();
   }
+
+  void AlsoWroteFor(std::string_view user_id) override { also_wrote_for_.emplace_back(user_id); }
 
   Access access() const override { return access_; }
   std::string_view dialect() const override { return "postgres"; }
@@ -82,10 +97,16 @@ class PgStore::Txn final : public Transaction {
   }
 
  private:
-  Status SetCaller() {
-    const std::array<Value, 2> params = {Value::Text(std::string(RoleOf(request_))),
-                                         Value::Text(request_.claims_json)};
-    auto done = conn_->Query(kSetCaller, params, *types_);
+  // Sets the caller (kSetCaller), after `begin` in the same round trip when one is given.
+  Status SetCaller(std::string_view begin = {}) {
+    const std::array<Value, 3> params = {Value::Text(std::string(RoleOf(request_))),
+                                         Value::Text(request_.claims_json), Value::Text(request_.user_id)};
+    Status done = Ok();
+    if (!begin.empty()) {
+      if (auto set = conn_->ControlThen(begin, kSetCaller, params, *types_); !set) done = std::move(set).error();
+    } else if (auto set = conn_->Execute(kSetCaller, params); !set) {
+      done = std::move(set).error();
+    }
     if (done) return Ok();
     Error e = std::move(done).error();
     if (e.sqlstate == "22023" || e.sqlstate == "42501" || e.sqlstate == "42704") {
@@ -103,20 +124,39 @@ class PgStore::Txn final : public Transaction {
   }
 
   PgStore* store_;
+  ConnectionPool* pool_;  // where conn_ goes back to: the primary's or a replica's
   std::unique_ptr<PgConnection> conn_;
   const Access access_;
   RequestContext request_;
   std::shared_ptr<const TypeNames> types_;
+  std::vector<std::string> also_wrote_for_;  // users besides the caller (AlsoWroteFor)
   bool finished_ = false;
 };
+
+PgStore::PgStore(PgStoreOptions options)
+    : options_(std::move(options)),
+      primary_(options_.url, options_.max_connections, options_.acquire_timeout),
+      routing_(options_.replica_urls.size()) {
+  for (const std::string& url : options_.replica_urls) {
+    replicas_.push_back(std::make_unique<ConnectionPool>(url, options_.max_connections, options_.acquire_timeout));
+  }
+}
 
 Result<std::unique_ptr<PgStore>> PgStore::Open(PgStoreOptions options) {
   std::unique_ptr<PgStore> store(new PgStore(std::move(options)));
   store->types_ = std::make_shared<const TypeNames>();
-  auto first = PgConnection::Open(store->options_.url);
+  auto first = store->primary_.Acquire();
   if (!first) return std::move(first).error();
-  store->open_ = 1;  // counted out, as Acquire does, so Release can put it back
-  store->Release(std::move(*first));
+  store->primary_.Release(std::move(*first));
+  // A replica that is down now is tried again later (read_routing.h): say so, and serve.
+  for (const auto& replica : store->replicas_) {
+    auto conn = replica->Acquire();
+    if (conn) {
+      replica->Release(std::move(*conn));
+    } else {
+      spdlog::warn("read replica {}: {}", RedactConnectionString(replica->url()), conn.error().message);
+    }
+  }
   if (Status s = store->RefreshSchema(); !s) return std::move(s).error();
   return store;
 }
@@ -129,60 +169,67 @@ std::shared_ptr<const TypeNames> PgStore::types() const {
 }
 
 Result<std::unique_ptr<Transaction>> PgStore::Begin(Access access, const RequestContext& request) {
+  if (access == Access::kRead) {
+    const std::string caller = ReadRouting::CallerOf(request);
+    if (!replicas_.empty() && !caller.empty()) return BeginRead(caller, request);
+    routing_.Count(ReadRouting::Outcome::kPrimary);
+  }
+  return BeginOn(primary_, access, request);
+}
+
+Result<std::unique_ptr<Transaction>> PgStore::BeginOn(ConnectionPool& pool, Access access, const RequestContext& request) {
   // A pooled connection may have died with a server restart; the first statement tells.
   // Then the idle ones are dropped and one fresh connection is tried before giving up.
   for (int attempt = 0;; ++attempt) {
-    auto conn = Acquire();
+    auto conn = pool.Acquire();
     if (!conn) return std::move(conn).error();
-    auto txn = std::make_unique<Txn>(this, std::move(*conn), access, request, types());
+    auto txn = std::make_unique<Txn>(this, &pool, std::move(*conn), access, request, types());
     Status started = txn->Start();
     if (started) return std::unique_ptr<Transaction>(std::move(txn));
     if (attempt > 0 || started.error().code != ErrorCode::kUnavailable) {
       return std::move(started).error();
     }
     // A restart killed every idle connection alike: drop them all, not one per request.
-    std::lock_guard lock(mu_);
-    idle_.clear();
+    pool.DropIdle();
   }
 }
 
-Result<std::unique_ptr<PgConnection>> PgStore::Acquire() {
-  std::unique_lock lock(mu_);
-  const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
-  while (true) {
-    if (closed_) return Error::Make(ErrorCode::kUnavailable, "the database is closed");
-    if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
-      idle_.pop_back();
-      ++open_;
-      return conn;
+Result<std::unique_ptr<Transaction>> PgStore::BeginRead(const std::string& caller, const RequestContext& request) {
+  auto choice = routing_.Choose(caller);
+  if (!choice) {
+    routing_.Count(ReadRouting::Outcome::kPrimaryReplicaUnavailable);
+    return BeginOn(primary_, Access::kRead, request);
+  }
+  ConnectionPool& replica = *replicas_[choice->replica];
+  if (!choice->known_fresh) {
+    // Has it replayed the caller's last write by now? (On a server that is not a standby,
+    // which has no replay position, everything committed is there.)
+    auto conn = replica.Acquire();
+    Result<Rows> replayed = conn ? (*conn)->Query("SELECT CAST(coalesce(pg_last_wal_replay_lsn(), "
+                                                  "pg_current_wal_insert_lsn()) AS text)",
+                                                  {}, *types())
+                                 : Result<Rows>(conn.error());
+    if (conn) replica.Release(std::move(*conn));
+    const std::optional<Lsn> lsn = replayed ? ParseLsn(replayed->rows.at(0).at(0).as_text()) : std::nullopt;
+    if (!lsn) {
+      routing_.Failed(choice->replica);
+      routing_.Count(ReadRouting::Outcome::kPrimaryReplicaUnavailable);
+      return BeginOn(primary_, Access::kRead, request);
     }
-    if (open_ < options_.max_connections) {
-      ++open_;
-      lock.unlock();
-      auto conn = PgConnection::Open(options_.url);
-      if (!conn) {
-        lock.lock();
-        --open_;
-        cv_.notify_all();
-      }
-      return conn;
-    }
-    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= options_.max_connections) {
-      return Error::Make(ErrorCode::kBusy, "the database is busy; try again",
-                         "timed out waiting for a PostgreSQL connection");
+    routing_.Replayed(choice->replica, *lsn);
+    if (*lsn < choice->needed) {
+      routing_.Count(ReadRouting::Outcome::kPrimaryReadYourWrites);
+      return BeginOn(primary_, Access::kRead, request);
     }
   }
-}
-
-void PgStore::Release(std::unique_ptr<PgConnection> conn) {
-  {
-    std::lock_guard lock(mu_);
-    --open_;
-    if (conn && conn->healthy() && !closed_) idle_.push_back(std::move(conn));
+  auto txn = BeginOn(replica, Access::kRead, request);
+  if (!txn && txn.error().code == ErrorCode::kUnavailable) {
+    routing_.Failed(choice->replica);
+    routing_.Count(ReadRouting::Outcome::kPrimaryReplicaUnavailable);
+    return BeginOn(primary_, Access::kRead, request);
   }
-  cv_.notify_all();
+  if (txn) routing_.Count(ReadRouting::Outcome::kReplica);
+  return txn;
 }
 
 Status PgStore::RefreshSchema() {
@@ -202,12 +249,8 @@ Status PgStore::RefreshSchema() {
 }
 
 void PgStore::Close() {
-  std::unique_lock lock(mu_);
-  if (closed_) return;
-  closed_ = true;
-  cv_.notify_all();
-  cv_.wait(lock, [&] { return open_ == 0; });
-  idle_.clear();
+  for (const auto& replica : replicas_) replica->Close();
+  primary_.Close();
 }
 
 }  // namespace tb::store::postgres

@@ -3,8 +3,9 @@
 // The PostgreSQL backend: a pool of libpq connections, one transaction per Begin, run as
 // the caller the PostgREST way. Every transaction starts with
 //   BEGIN [READ ONLY];
-//   SELECT set_config('role', <role>, true), set_config('request.jwt.claims', <claims>, true)
-// so the database itself applies the grants and row-level security policies of the
+//   SELECT set_config('role', <role>, true), set_config('request.jwt.claims', <claims>, true),
+//          set_config('request.jwt.claim.sub', <user id>, true), …
+// sent together in one round trip (libpq's pipeline mode), so the database itself applies the grants and row-level security policies of the
 // caller's role (`anon`, `authenticated`, `service_role`) and auth.uid() reads the
 // caller's claims. The server's own work (RequestContext{}: migrations, webhooks, purges,
 // the body of a privileged function after its check, see AsServer) runs as `service_role`,
@@ -14,24 +15,30 @@
 // The connecting role must be a member of the three roles (Supabase's `authenticator`);
 // docs/postgres.md says how to create them.
 //
+// With read replicas (options.replica_urls), read-only transactions of requests run on a
+// replica that has replayed the caller's own last write, else on the primary
+// (read_routing.h); writes and the server's own reads run on the primary.
+//
 // Thread-safety: thread-safe; see store/store.h.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "store/postgres/connection_pool.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/read_routing.h"
 #include "store/store.h"
 
 namespace tb::store::postgres {
 
 struct PgStoreOptions {
   std::string url;                                  // postgres://… or key=value
-  int max_connections = 16;                         // opened on demand
+  std::vector<std::string> replica_urls;            // read replicas of `url`; may be empty
+  int max_connections = 16;                         // per database, opened on demand
   std::chrono::milliseconds acquire_timeout{5000};  // wait for a free connection
 };
 
@@ -45,25 +52,29 @@ class PgStore final : public Store {
   using Store::Begin;
   Result<std::unique_ptr<Transaction>> Begin(Access access, const RequestContext& request) override;
   std::string_view dialect() const override { return "postgres"; }
+  std::vector<Counter> Counters() const override { return routing_.Counters(); }
   Status RefreshSchema() override;
   void Close() override;
 
  private:
   class Txn;
-  explicit PgStore(PgStoreOptions options) : options_(std::move(options)) {}
+  explicit PgStore(PgStoreOptions options);
 
-  Result<std::unique_ptr<PgConnection>> Acquire();
-  void Release(std::unique_ptr<PgConnection> conn);
+  // A transaction on a connection from `pool`, after one retry on a fresh connection when
+  // the database restarted since the pool's idle ones were opened.
+  Result<std::unique_ptr<Transaction>> BeginOn(ConnectionPool& pool, Access access, const RequestContext& request);
+  // A request's read: on a replica fresh enough for `caller`, else on the primary.
+  Result<std::unique_ptr<Transaction>> BeginRead(const std::string& caller, const RequestContext& request);
+  bool has_replicas() const { return !replicas_.empty(); }
   std::shared_ptr<const TypeNames> types() const;
 
   const PgStoreOptions options_;
+  ConnectionPool primary_;
+  std::vector<std::unique_ptr<ConnectionPool>> replicas_;
+  ReadRouting routing_;
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
-  int open_ = 0;                                     // connections out of the pool; mu_
-  bool closed_ = false;                              // guarded by mu_
-  std::shared_ptr<const TypeNames> types_;           // guarded by mu_
+  std::shared_ptr<const TypeNames> types_;  // guarded by mu_
 };
 
 }  // namespace tb::store::postgres

@@ -174,10 +174,30 @@ TEST_F(PgStoreTest, RequestsRunAsTheCallersRoleWithTheirClaims) {
 
   auto txn = store_->Begin(Access::kRead, User("11111111-1111-4111-8111-111111111111"));
   ASSERT_TRUE(txn);
-  auto who = (*txn)->Query("SELECT current_user::text, current_setting('request.jwt.claims', true)");
+  auto who = (*txn)->Query(
+      "SELECT current_user::text, current_setting('request.jwt.claims', true), "
+      "current_setting('request.jwt.claim.sub', true)");
   ASSERT_TRUE(who) << Describe(who.error());
   EXPECT_EQ(who->rows[0][0], Value::Text("authenticated"));
   EXPECT_NE(who->rows[0][1].as_text().find("11111111-1111"), std::string::npos);
+  // The sub claim on its own too, which auth.uid() reads (migrations/postgres/0020).
+  EXPECT_EQ(who->rows[0][2], Value::Text("11111111-1111-4111-8111-111111111111"));
+}
+
+// BEGIN and the caller's settings travel in one round trip; a transaction that fails
+// halfway leaves the connection ready for the next one, which sets its own caller.
+TEST_F(PgStoreTest, EachTransactionSetsItsOwnCallerAfterAFailure) {
+  CreateNotes();
+  {
+    auto txn = store_->Begin(Access::kRead, User("11111111-1111-4111-8111-111111111111"));
+    ASSERT_TRUE(txn);
+    ASSERT_FALSE((*txn)->Query("SELECT no_such_column FROM public.notes"));
+  }
+  for (int i = 0; i < 8; ++i) {  // more than the pool holds: every connection is reused
+    EXPECT_EQ(CountNotes(Access::kRead, User("22222222-2222-4222-8222-222222222222")), 1);
+    EXPECT_EQ(CountNotes(Access::kWrite, User("11111111-1111-4111-8111-111111111111")), 2);
+    EXPECT_EQ(CountNotes(Access::kRead, RequestContext{}), 3);
+  }
 }
 
 TEST_F(PgStoreTest, AnonWithoutGrantsIsRefusedWithPermissionDenied) {
