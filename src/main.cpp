@@ -192,6 +192,10 @@ int main(int argc, char** argv) {
   serve->add_option("--http", config.http, "Listen address HOST:PORT")
       ->envname("TENANTBASE_HTTP")
       ->capture_default_str();
+  serve->add_option("--database-replica", config.database_replicas,
+                    "A PostgreSQL read replica (postgres://…) for read-only requests; repeatable")
+      ->envname("TENANTBASE_DATABASE_REPLICAS")
+      ->delimiter(',');
   serve->add_option("--threads", config.threads, "Worker threads (0: one per core)")
       ->envname("TENANTBASE_THREADS")
       ->check(CLI::Range(0, 1024))

@@ -2,6 +2,7 @@
 
 #include "api/auth/auth_handlers.h"
 #include "api/billing/checkout.h"
+#include "api/metrics.h"
 #include "api/rest/rest_handlers.h"
 
 namespace tb::api {
@@ -11,6 +12,8 @@ http::Router BuildRoutes(const ApiContext& context) {
   // The response is the same for every request: build it once.
   const http::Response health = Healthz(context.health);
   router.Add("GET", "/healthz", [health](http::Request&) { return health; });
+  const ApiContext* c = &context;
+  router.Add("GET", "/metrics", [c](http::Request& request) { return Metrics(request, c->auth, *c->store); });
 
   // GoTrue (supabase.auth.*).
   const auth::AuthContext* a = &context.auth;

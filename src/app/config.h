@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "base/result.h"
@@ -20,6 +21,9 @@ struct Config {
   std::string http = "127.0.0.1:54321";  // --http / TENANTBASE_HTTP
   std::string data_dir = "./tenantbase-data";  // --data / TENANTBASE_DATA
   std::string database_url;              // --database / TENANTBASE_DATABASE_URL; "" = SQLite in data dir
+  // --database-replica (repeatable) / TENANTBASE_DATABASE_REPLICAS (comma-separated):
+  // PostgreSQL read replicas of database_url, for read-only requests (docs/postgres.md).
+  std::vector<std::string> database_replicas;
   std::string migrations_dir;            // --migrations / TENANTBASE_MIGRATIONS; "" = DATA/migrations
   int threads = 0;                       // --threads / TENANTBASE_THREADS; 0 = one per core
   std::string jwt_secret;                // TENANTBASE_JWT_SECRET; "" = generated, kept in data dir

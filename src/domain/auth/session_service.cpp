@@ -74,6 +74,8 @@ std::string SessionService::MintAccessToken(const User& user, std::string_view s
 Result<IssuedSession> SessionService::Issue(store::Transaction& txn, const User& user,
                                             std::string_view session_id,
                                             std::string_view parent_hash) {
+  // The new tokens' first requests must find the session, even on a read replica.
+  txn.AlsoWroteFor(user.id);
   const std::string refresh_token = crypto::RandomHex(24);
   const Value insert[] = {Value::Text(crypto::Sha256Hex(refresh_token)),
                           Value::Text(std::string(session_id)), Value::Text(user.id),
