@@ -1,5 +1,11 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace tb::store::sqlite {
 
 // A transaction on a borrowed connection; rolls back in its destructor unless committed.
@@ -11,8 +17,7 @@ class SqliteStore::Txn final : public Transaction {
 
   ~Txn() override {
     if (!finished_) (void)conn_->ExecuteScript("ROLLBACK");
-    conn_->EndScope();
-    store_->Release(conn_, access_);
+    ReleaseConnection();
   }
 
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
@@ -36,40 +41,81 @@ class SqliteStore::Txn final : public Transaction {
     return conn_->ExecuteScript(sql, hook);
   }
 
+  // A write is acknowledged once the WAL file is synced after its COMMIT; the writer is
+  // released first, so the next writers commit while this one waits and share the sync
+  // (group_sync.h).
   Status Commit() override {
     if (finished_) return Finished();
     Status s = conn_->ExecuteScript("COMMIT");
     if (!s) return s;  // the destructor rolls back what is left
     finished_ = true;
-    return Ok();
+    if (access_ != Access::kWrite) return Ok();
+    const uint64_t commit = store_->group_sync_->Committed();
+    ReleaseConnection();
+    return store_->group_sync_->WaitDurable(commit);
   }
 
   Access access() const override { return access_; }
   std::string_view dialect() const override { return "sqlite"; }
 
-  const RequestContext& request() const override { return conn_->request(); }
-  void set_request(RequestContext request) override { conn_->BeginScope(request, schema_); }
+  const RequestContext& request() const override { return conn_ ? conn_->request() : released_request_; }
+  void set_request(RequestContext request) override {
+    if (conn_ == nullptr) {  // committed (an AsServer scope may end after its Commit)
+      released_request_ = std::move(request);
+      return;
+    }
+    conn_->BeginScope(request, schema_);
+  }
 
  private:
   static Error Finished() {
     return Error::Make(ErrorCode::kFailedPrecondition, "transaction already finished");
   }
 
+  // Gives the connection back (once), keeping who the transaction ran for.
+  void ReleaseConnection() {
+    if (conn_ == nullptr) return;
+    released_request_ = conn_->request();
+    conn_->EndScope();
+    store_->Release(conn_, access_);
+    conn_ = nullptr;
+  }
+
   SqliteStore* store_;
-  SqliteConnection* conn_;
+  SqliteConnection* conn_;  // null once released (after a write's COMMIT)
   const Access access_;
   std::shared_ptr<const SchemaInfo> schema_;
+  RequestContext released_request_;
   bool finished_ = false;
 };
+
+namespace {
+
+// Syncs the WAL file's data to disk: the durability of every commit written to it so far.
+// Opened each time, since SQLite may replace the file after a checkpoint.
+Status SyncWal(const std::string& database_path) {
+  const std::string wal = database_path + "-wal";
+  const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error::Make(ErrorCode::kIo, "cannot open the write-ahead log", wal + ": " + std::strerror(errno));
+  const int synced = ::fdatasync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (synced != 0) return Error::Make(ErrorCode::kIo, "cannot sync the write-ahead log", wal + ": " + std::strerror(saved));
+  return Ok();
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(SqliteStoreOptions options) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
   ConnectionOptions writer_options;
   writer_options.busy_timeout_ms = static_cast<int>(store->options_.busy_timeout.count());
   writer_options.functions = store->functions_;
+  writer_options.synchronous = "NORMAL";  // commits are synced by group_sync_ instead
   auto writer = SqliteConnection::Open(store->options_.path, writer_options);
   if (!writer) return std::move(writer).error();
   store->writer_ = std::move(*writer);
+  store->group_sync_ = std::make_unique<GroupSync>([path = store->options_.path] { return SyncWal(path); });
   store->schema_ = std::make_shared<const SchemaInfo>();
   // Fail now, not at the first request, if the file is not a database.
   if (Status s = store->writer_->ExecuteScript("SELECT count(*) FROM sqlite_schema"); !s) {

@@ -2,8 +2,12 @@
 //
 // The embedded backend: one SQLite file in WAL mode with one writer connection (writers
 // are serialised, as SQLite requires) and a pool of reader connections that read
-// snapshots concurrently with the writer. A write transaction commits with
-// synchronous=FULL, so an acknowledged write survives a crash or power loss.
+// snapshots concurrently with the writer. A write is acknowledged only once its commit is
+// on disk, so it survives a crash or power loss: the writer runs synchronous=NORMAL and
+// each committing thread, after handing the writer on, waits for a sync of the WAL file
+// that began after its COMMIT — one sync serves every writer that committed meanwhile
+// (group commit, group_sync.h). Readers may see a commit up to one sync before its
+// writer's answer.
 //
 // Thread-safety: thread-safe; see store/store.h.
 #pragma once
@@ -15,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/group_sync.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/store.h"
 
@@ -56,6 +61,7 @@ class SqliteStore final : public Store {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::unique_ptr<SqliteConnection> writer_;     // guarded by writer_busy_
+  std::unique_ptr<GroupSync> group_sync_;        // set by Open
   bool writer_busy_ = false;                     // guarded by mu_
   std::vector<std::unique_ptr<SqliteConnection>> readers_;  // all readers; guarded by mu_
   std::vector<SqliteConnection*> idle_readers_;  // guarded by mu_
