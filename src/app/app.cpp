@@ -255,7 +255,13 @@ Status App::Serve() {
   context.store = store_.get();
   context.health = api::HealthInfo{*version, kVersion, store_->dialect()};
   context.auth = api::auth::AuthContext{&auth_config, store_.get(), &clock, &sessions,
-                                        &email_tokens, mailer->get(), &rate_limiter};
+                                        &email_tokens, mailer->get(), &rate_limiter, {}};
+  const Keys keys = MakeKeys(jwt_secret_);
+  for (const auto& [token, role] : {std::pair{keys.anon, "anon"}, std::pair{keys.service_role, "service_role"}}) {
+    auto claims = crypto::VerifyJwtHs256(token, jwt_secret_, UnixSeconds(clock.Now()));
+    if (!claims) return std::move(claims).error();
+    context.auth.keys.push_back({token, role, std::move(*claims)});
+  }
   {
     // What /rest/v1 exposes and the policies that guard it, read once after migrating.
     auto txn = store_->Begin(store::Access::kRead);

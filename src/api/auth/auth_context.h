@@ -4,6 +4,9 @@
 // mailer, the rate limiter and the clock. Built once by the App; handlers only read it.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "api/auth/rate_limiter.h"
 #include "base/clock.h"
 #include "domain/auth/auth_config.h"
@@ -14,6 +17,14 @@
 
 namespace tb::api::auth {
 
+// One of the server's own API keys (app.h's MakeKeys) with what verifying it would give:
+// requests carry one on every call, so it is compared, not verified again.
+struct KnownKey {
+  std::string token;
+  std::string role;         // "anon" or "service_role"
+  std::string claims_json;  // its verified claims
+};
+
 struct AuthContext {
   const tb::auth::AuthConfig* config = nullptr;
   store::Store* store = nullptr;
@@ -22,6 +33,7 @@ struct AuthContext {
   tb::auth::EmailTokens* email_tokens = nullptr;
   mail::Mailer* mailer = nullptr;
   tb::auth::RateLimiter* rate_limiter = nullptr;
+  std::vector<KnownKey> keys;  // the anon and service_role keys of config->jwt_secret
 };
 
 }  // namespace tb::api::auth

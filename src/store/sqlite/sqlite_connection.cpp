@@ -333,6 +333,13 @@ Status SqliteConnection::Step(std::string_view sql, CachedStatement& entry, Rows
   return Ok();
 }
 
+Status SqliteConnection::Control(std::string_view sql) {
+  memo_.reset();
+  auto done = Execute(sql, {});
+  if (!done) return std::move(done).error();
+  return Ok();
+}
+
 Status SqliteConnection::ExecuteScript(std::string_view sql) {
   memo_.reset();
   const std::string text(sql);

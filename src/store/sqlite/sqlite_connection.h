@@ -61,6 +61,9 @@ class SqliteConnection final : public CallContext {
                      const SchemaInfo& schema);
   Result<int64_t> Execute(std::string_view sql, std::span<const Value> params);
   Status ExecuteScript(std::string_view sql);
+  // BEGIN [IMMEDIATE], COMMIT or ROLLBACK, which every transaction runs: from the statement
+  // cache rather than parsed each time; empties the memo as ExecuteScript does.
+  Status Control(std::string_view sql);
   // Statement by statement (see Transaction::ExecuteScript).
   Status ExecuteScript(std::string_view sql,
                        const std::function<Result<bool>(std::string_view statement)>& hook);

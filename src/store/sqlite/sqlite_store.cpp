@@ -16,7 +16,7 @@ class SqliteStore::Txn final : public Transaction {
       : store_(store), conn_(conn), access_(access), schema_(std::move(schema)) {}
 
   ~Txn() override {
-    if (!finished_) (void)conn_->ExecuteScript("ROLLBACK");
+    if (!finished_) (void)conn_->Control("ROLLBACK");
     ReleaseConnection();
   }
 
@@ -46,7 +46,7 @@ class SqliteStore::Txn final : public Transaction {
   // (group_sync.h).
   Status Commit() override {
     if (finished_) return Finished();
-    Status s = conn_->ExecuteScript("COMMIT");
+    Status s = conn_->Control("COMMIT");
     if (!s) return s;  // the destructor rolls back what is left
     finished_ = true;
     if (access_ != Access::kWrite) return Ok();
@@ -154,7 +154,7 @@ Result<std::unique_ptr<Transaction>> SqliteStore::Begin(Access access, const Req
   conn->BeginScope(request, schema());
   // IMMEDIATE takes the write lock now, so a write transaction never fails half-way
   // because another process holds it; a reader's snapshot starts at its first read.
-  if (Status s = conn->ExecuteScript(access == Access::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+  if (Status s = conn->Control(access == Access::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
       !s) {
     return std::move(s).error();  // ~Txn releases the connection (its ROLLBACK is harmless)
   }
