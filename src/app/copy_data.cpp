@@ -11,11 +11,13 @@
 #include "api/json.h"
 #include "base/clock.h"
 #include "crypto/hash.h"
+#include "policy/sql/ddl_sqlite.h"
 
 namespace tb::app {
 
 namespace {
 
+using policy::sql::QuoteName;
 using store::Rows;
 using store::Transaction;
 using store::Value;
@@ -50,14 +52,8 @@ struct TableShape {
   std::string SqliteName() const { return schema == "public" ? name : schema + "_" + name; }
 };
 
-std::string Quote(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string Relation(const TableShape& table, bool postgres) {
-  return postgres ? Quote(table.schema) + "." + Quote(table.name) : Quote(table.SqliteName());
+  return postgres ? QuoteName(table.schema) + "." + QuoteName(table.name) : QuoteName(table.SqliteName());
 }
 
 Error InTable(const TableShape& table, Error error) {
@@ -96,33 +92,36 @@ Result<std::vector<TableShape>> LoadTables(Transaction& pg) {
     table.schema = row[0].as_text();
     table.name = row[1].as_text();
     const Value relation = Value::Text(Relation(table, true));
-    auto columns = pg.Query(
+    // A catalog query about this table ($1 names it); its error names the table.
+    const auto about = [&](std::string_view sql) -> Result<Rows> {
+      auto rows = pg.Query(sql, std::span(&relation, 1));
+      if (!rows) return InTable(table, std::move(rows).error());
+      return rows;
+    };
+    auto columns = about(
         "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typcategory = 'A', "
         "coalesce(e.typname, t.typname) "
         "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
         "LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem AND t.typcategory = 'A' "
         "WHERE a.attrelid = CAST($1 AS regclass) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
-        "ORDER BY a.attnum",
-        std::span(&relation, 1));
-    if (!columns) return InTable(table, std::move(columns).error());
+        "ORDER BY a.attnum");
+    if (!columns) return std::move(columns).error();
     for (const auto& c : columns->rows) {
       table.columns.push_back({c[0].as_text(), KindOf(c[3].as_text(), c[2].as_bool()), c[1].as_text()});
     }
-    auto key = pg.Query(
+    auto key = about(
         "SELECT a.attname FROM pg_catalog.pg_index i "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
         "WHERE i.indrelid = CAST($1 AS regclass) AND i.indisprimary "
-        "ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
-        std::span(&relation, 1));
-    if (!key) return InTable(table, std::move(key).error());
+        "ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)");
+    if (!key) return std::move(key).error();
     for (const auto& k : key->rows) table.primary_key.push_back(k[0].as_text());
-    auto parents = pg.Query(
+    auto parents = about(
         "SELECT DISTINCT n.nspname || '.' || c.relname FROM pg_catalog.pg_constraint k "
         "JOIN pg_catalog.pg_class c ON c.oid = k.confrelid "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE k.conrelid = CAST($1 AS regclass) AND k.contype = 'f'",
-        std::span(&relation, 1));
-    if (!parents) return InTable(table, std::move(parents).error());
+        "WHERE k.conrelid = CAST($1 AS regclass) AND k.contype = 'f'");
+    if (!parents) return std::move(parents).error();
     for (const auto& p : parents->rows) {
       if (p[0].as_text() != table.Qualified()) table.parents.push_back(p[0].as_text());
     }
@@ -304,7 +303,7 @@ Status ReadTable(Transaction& txn, const TableShape& table, bool postgres, int b
   for (const ColumnShape& c : table.columns) {
     if (!select.empty()) select += ", ";
     // An array comes out as JSON, which is how SQLite keeps it.
-    select += postgres && c.kind == Kind::kArray ? "CAST(to_jsonb(" + Quote(c.name) + ") AS text)" : Quote(c.name);
+    select += postgres && c.kind == Kind::kArray ? "CAST(to_jsonb(" + QuoteName(c.name) + ") AS text)" : QuoteName(c.name);
   }
   const std::string from = "SELECT " + select + " FROM " + Relation(table, postgres);
   if (table.primary_key.empty()) {
@@ -316,7 +315,7 @@ Status ReadTable(Transaction& txn, const TableShape& table, bool postgres, int b
   std::string after;
   std::vector<size_t> key_at;
   for (size_t i = 0; i < table.primary_key.size(); ++i) {
-    key += (i ? ", " : "") + Quote(table.primary_key[i]);
+    key += (i ? ", " : "") + QuoteName(table.primary_key[i]);
     after += (i ? ", $" : "$") + std::to_string(i + 1);
     for (size_t c = 0; c < table.columns.size(); ++c) {
       if (table.columns[c].name == table.primary_key[i]) key_at.push_back(c);
@@ -338,7 +337,7 @@ Status ReadTable(Transaction& txn, const TableShape& table, bool postgres, int b
 
 Status InsertRows(Transaction& txn, const TableShape& table, bool postgres, std::vector<std::vector<Value>>& rows) {
   std::string columns;
-  for (const ColumnShape& c : table.columns) columns += (columns.empty() ? "" : ", ") + Quote(c.name);
+  for (const ColumnShape& c : table.columns) columns += (columns.empty() ? "" : ", ") + QuoteName(c.name);
   std::string sql = "INSERT INTO " + Relation(table, postgres) + " (" + columns + ")" +
                     (postgres ? " OVERRIDING SYSTEM VALUE" : "") + " VALUES ";
   std::vector<Value> params;
@@ -391,7 +390,7 @@ class HeldTriggers {
     auto triggers = txn.Query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql IS NOT NULL");
     if (!triggers) return std::move(triggers).error();
     for (const auto& row : triggers->rows) {
-      if (auto r = txn.Execute("DROP TRIGGER " + Quote(row[0].as_text())); !r) return std::move(r).error();
+      if (auto r = txn.Execute("DROP TRIGGER " + QuoteName(row[0].as_text())); !r) return std::move(r).error();
       held.sqlite_triggers_.push_back(row[1].as_text());
     }
     return held;
@@ -440,7 +439,7 @@ class HeldTriggers {
         std::span(&relation, 1));
     if (!owned) return std::move(owned).error();
     for (const auto& row : owned->rows) {
-      auto highest = txn_.Query("SELECT max(" + Quote(row[0].as_text()) + ") FROM " + Relation(table, true));
+      auto highest = txn_.Query("SELECT max(" + QuoteName(row[0].as_text()) + ") FROM " + Relation(table, true));
       if (!highest) return std::move(highest).error();
       out.emplace_back(row[1], highest->rows[0][0]);
     }
