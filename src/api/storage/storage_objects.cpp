@@ -403,8 +403,9 @@ http::Response Store(const StorageContext& context, policy::Identity& who, const
   };
   auto written = write();
   // Two uploads of one new path at once: on PostgreSQL both may find no row and one
-  // INSERT then meets the other's key. With upsert the loser tries again and replaces it.
-  for (int retry = 0; retry < 3 && u.upsert && !written && written.error().code == ErrorCode::kAlreadyExists; ++retry) {
+  // INSERT then meets the other's key (23505 on both backends). With upsert the loser tries
+  // again, now finds the row, and replaces it.
+  for (int retry = 0; retry < 3 && u.upsert && !written && written.error().sqlstate == "23505"; ++retry) {
     written = write();
   }
   if (!written || *written) {
