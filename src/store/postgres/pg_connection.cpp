@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <optional>
+#include <random>
 #include <vector>
 
 #include "base/clock.h"
@@ -250,7 +252,7 @@ Result<std::string> PreparedName(pg_conn* conn, PreparedStatements& prepared, st
   key += sql;
   if (auto it = prepared.names.find(key); it != prepared.names.end()) return it->second;
   if (prepared.names.size() >= kMaxPrepared) DeallocateAll(conn, prepared);
-  std::string name = "tb_" + std::to_string(++prepared.next);
+  std::string name = prepared.prefix + std::to_string(++prepared.next);
   const std::string text(sql);
   ResultPtr made(PQprepare(conn, name.c_str(), text.c_str(), p.size(), p.types()));
   if (!made || PQresultStatus(made.get()) != PGRES_COMMAND_OK) return ErrorFromResult(made.get(), conn, sql, false);
@@ -271,6 +273,13 @@ void ForgetIfStale(const PGresult* r, PreparedStatements& prepared, const std::s
 Result<ResultPtr> RunStatement(pg_conn* conn, PreparedStatements& prepared, std::string_view sql,
                                std::span<const Value> params) {
   const Params p(params);
+  if (!prepared.named) {
+    const std::string text(sql);
+    ResultPtr r(PQexecParams(conn, text.c_str(), p.size(), p.types(), p.values(), p.lengths(), p.formats(), 0));
+    const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return r;
+    return ErrorFromResult(r.get(), conn, sql, false);
+  }
   auto name = PreparedName(conn, prepared, sql, p);
   if (!name) return std::move(name).error();
   ResultPtr r(PQexecPrepared(conn, name->c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0));
@@ -280,7 +289,58 @@ Result<ResultPtr> RunStatement(pg_conn* conn, PreparedStatements& prepared, std:
   return ErrorFromResult(r.get(), conn, sql, false);
 }
 
+// 64 random bits per connection (the names of its prepared statements).
+uint64_t ConnectionNonce() {
+  static thread_local std::mt19937_64 bits{std::random_device{}()};
+  return bits();
+}
+
+// Whether `token` (one `key=value` of a URL query or a key=value string) is our switch.
+// Returns nullopt for any other key.
+std::optional<bool> PgbouncerSwitch(std::string_view token) {
+  if (!token.starts_with("pgbouncer=")) return std::nullopt;
+  const std::string_view v = token.substr(10);
+  return v == "true" || v == "1" || v == "on";
+}
+
 }  // namespace
+
+ConnectionTarget ParseConnectionTarget(std::string_view url) {
+  ConnectionTarget target;
+  const bool is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+  if (is_url) {
+    const size_t query = url.find('?');
+    if (query == std::string_view::npos) return {std::string(url), false};
+    target.libpq = std::string(url.substr(0, query));
+    char sep = '?';
+    std::string_view rest = url.substr(query + 1);
+    while (!rest.empty()) {
+      const size_t amp = rest.find('&');
+      const std::string_view token = rest.substr(0, amp);
+      rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+      if (auto on = PgbouncerSwitch(token)) {
+        target.pgbouncer = *on;
+        continue;
+      }
+      if (token.empty()) continue;
+      target.libpq += sep;
+      target.libpq += token;
+      sep = '&';
+    }
+    return target;
+  }
+  // key=value form: the pair is cut out where it stands, everything else kept as written.
+  target.libpq = std::string(url);
+  for (size_t at = target.libpq.find("pgbouncer="); at != std::string::npos; at = target.libpq.find("pgbouncer=", at + 1)) {
+    if (at > 0 && target.libpq[at - 1] != ' ') continue;  // inside another key or value
+    size_t end = target.libpq.find(' ', at);
+    if (end == std::string::npos) end = target.libpq.size();
+    target.pgbouncer = *PgbouncerSwitch(std::string_view(target.libpq).substr(at, end - at));
+    target.libpq.erase(at, end - at);
+    break;
+  }
+  return target;
+}
 
 std::string RedactConnectionString(std::string_view url) {
   std::string out(url);
@@ -303,7 +363,8 @@ std::string RedactConnectionString(std::string_view url) {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url) {
-  pg_conn* conn = PQconnectdb(url.c_str());
+  const ConnectionTarget target = ParseConnectionTarget(url);
+  pg_conn* conn = PQconnectdb(target.libpq.c_str());
   if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
     std::string why = conn ? PQerrorMessage(conn) : "out of memory";
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
@@ -317,6 +378,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& url)
   // terminal through libpq's default processor; nothing reads them.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
   auto self = std::unique_ptr<PgConnection>(new PgConnection(conn));
+  self->prepared_.named = !target.pgbouncer;
+  char prefix[24];
+  std::snprintf(prefix, sizeof prefix, "tb_%016llx_", static_cast<unsigned long long>(ConnectionNonce()));
+  self->prepared_.prefix = prefix;
   // 15: views WITH (security_invoker = true), which the seed's views need.
   if (PQserverVersion(conn) < 150000) {
     return Error::Make(ErrorCode::kFailedPrecondition,
@@ -359,15 +424,22 @@ Status PgConnection::ExecuteScript(std::string_view sql) {
 Result<Rows> PgConnection::ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
                                        const TypeNames& types) {
   const Params p(params);
-  auto name = PreparedName(conn_, prepared_, sql, p);
-  if (!name) return std::move(name).error();
+  std::string name;  // empty: the statement goes out unnamed
+  if (prepared_.named) {
+    auto prepared_name = PreparedName(conn_, prepared_, sql, p);
+    if (!prepared_name) return std::move(prepared_name).error();
+    name = std::move(*prepared_name);
+  }
+  const std::string sql_text = name.empty() ? std::string(sql) : std::string();
   const std::string control_text(control);
   // Both go out before either answer is read; PostgreSQL runs them in order and, once one
   // fails, skips the rest up to the sync (PGRES_PIPELINE_ABORTED).
   if (PQenterPipelineMode(conn_) != 1) return ErrorFromResult(nullptr, conn_, control, false);
   const bool sent =
       PQsendQueryParams(conn_, control_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-      PQsendQueryPrepared(conn_, name->c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0) == 1 &&
+      (name.empty() ? PQsendQueryParams(conn_, sql_text.c_str(), p.size(), p.types(), p.values(), p.lengths(),
+                                        p.formats(), 0)
+                    : PQsendQueryPrepared(conn_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0)) == 1 &&
       PQpipelineSync(conn_) == 1;
   Status status = Ok();
   Rows rows;
@@ -376,7 +448,7 @@ Result<Rows> PgConnection::ControlThen(std::string_view control, std::string_vie
     ResultPtr r(PQgetResult(conn_));
     const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (status && got != PGRES_COMMAND_OK && got != PGRES_TUPLES_OK) {
-      if (i == 1) ForgetIfStale(r.get(), prepared_, *name);
+      if (i == 1 && !name.empty()) ForgetIfStale(r.get(), prepared_, name);
       status = ErrorFromResult(r.get(), conn_, i == 0 ? control : sql, false);
     }
     if (status && i == 1 && got == PGRES_TUPLES_OK) rows = RowsOf(r.get(), types);

@@ -34,12 +34,29 @@ struct TypeNames {
 struct PreparedStatements {
   std::unordered_map<std::string, std::string> names;  // parameter types + text → name
   uint64_t next = 0;
+  // "tb_<random>_": unique to the connection, so that behind a pooler a statement can only
+  // be missing, never another connection's statement that happens to share the name.
+  std::string prefix;
+  // False behind a pooler in transaction mode (pgbouncer before 1.21), where a named
+  // statement prepared on one server connection is not there for the next transaction:
+  // every statement then goes out unnamed (Parse, Bind, Execute in one round trip).
+  bool named = true;
 };
+
+// A connection string as the user wrote it, split into what libpq reads and our own
+// option `pgbouncer=true` (a URL query parameter, or a key=value pair), which libpq
+// would refuse as unknown. Prisma and others spell the same switch the same way.
+struct ConnectionTarget {
+  std::string libpq;
+  bool pgbouncer = false;
+};
+ConnectionTarget ParseConnectionTarget(std::string_view url);
 
 class PgConnection {
  public:
   // Connects and checks the server is PostgreSQL 15 or newer (security_invoker views). Fails with kUnavailable
-  // (the message names host and port, never the password) when it cannot connect.
+  // (the message names host and port, never the password) when it cannot connect. With
+  // `pgbouncer=true` in `url` (ParseConnectionTarget), statements run unnamed.
   static Result<std::unique_ptr<PgConnection>> Open(const std::string& url);
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
@@ -68,7 +85,8 @@ class PgConnection {
   bool broken_ = false;  // left in a state no later call can use (see ControlThen)
   // Statements run prepared: each distinct text, with its parameters' types, is parsed once
   // per connection and then executed by name, so PostgreSQL keeps its plan (the .cpp's
-  // RunStatement). Forgotten after a script, which may change what they read.
+  // RunStatement). Forgotten after a script, which may change what they read. Unnamed
+  // behind pgbouncer (PreparedStatements::named).
   PreparedStatements prepared_;
 };
 

@@ -101,6 +101,64 @@ TEST(PgStoreOpen, RedactsPasswordsInEveryForm) {
   EXPECT_EQ(RedactConnectionString("postgres://u@h/d"), "postgres://u@h/d");
 }
 
+TEST(PgStoreOpen, PgbouncerSwitchIsOursAndNeverReachesLibpq) {
+  auto a = ParseConnectionTarget("postgres://u@h:6432/d?pgbouncer=true");
+  EXPECT_EQ(a.libpq, "postgres://u@h:6432/d");
+  EXPECT_TRUE(a.pgbouncer);
+  auto b = ParseConnectionTarget("postgresql://u@h/d?sslmode=off&pgbouncer=true&application_name=x");
+  EXPECT_EQ(b.libpq, "postgresql://u@h/d?sslmode=off&application_name=x");
+  EXPECT_TRUE(b.pgbouncer);
+  auto c = ParseConnectionTarget("postgres://u@h/d?pgbouncer=false&sslmode=off");
+  EXPECT_EQ(c.libpq, "postgres://u@h/d?sslmode=off");
+  EXPECT_FALSE(c.pgbouncer);
+  auto d = ParseConnectionTarget("postgres://u@h/d?sslmode=off");
+  EXPECT_EQ(d.libpq, "postgres://u@h/d?sslmode=off");
+  EXPECT_FALSE(d.pgbouncer);
+  auto e = ParseConnectionTarget("host=h pgbouncer=true dbname=d");
+  EXPECT_EQ(e.libpq, "host=h  dbname=d");
+  EXPECT_TRUE(e.pgbouncer);
+  // Only a whole key counts: a value that merely contains the text is left alone.
+  auto f = ParseConnectionTarget("host=h application_name=xpgbouncer=true");
+  EXPECT_EQ(f.libpq, "host=h application_name=xpgbouncer=true");
+  EXPECT_FALSE(f.pgbouncer);
+}
+
+// Behind pgbouncer (transaction mode) a named statement prepared in one transaction may be
+// on another server connection in the next: with the switch, nothing is left prepared,
+// and everything else behaves the same.
+TEST(PgStorePgbouncer, StatementsRunUnnamedWithTheSwitch) {
+  PgDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto prepared_count = [&](bool pgbouncer) -> int64_t {
+    PgStoreOptions options;
+    options.url = db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") + "pgbouncer=" +
+                  (pgbouncer ? "true" : "false");
+    options.max_connections = 1;
+    auto store = PgStore::Open(options);
+    EXPECT_TRUE(store) << Describe(store.error());
+    if (!store) return -1;
+    for (int i = 0; i < 3; ++i) {
+      auto txn = (*store)->Begin(Access::kRead, User("11111111-1111-4111-8111-111111111111"));
+      EXPECT_TRUE(txn) << Describe(txn.error());
+      if (!txn) return -1;
+      const Value params[] = {Value::Int(i), Value::Text("x")};
+      auto rows = (*txn)->Query("SELECT $1::int + 1, $2::text, current_setting('request.jwt.claim.sub', true)", params);
+      EXPECT_TRUE(rows) << Describe(rows.error());
+      if (!rows) return -1;
+      EXPECT_EQ(rows->rows[0][0].as_int(), i + 1);
+      EXPECT_EQ(rows->rows[0][2].as_text(), "11111111-1111-4111-8111-111111111111");
+    }
+    auto txn = (*store)->Begin(Access::kRead, User("11111111-1111-4111-8111-111111111111"));
+    EXPECT_TRUE(txn);
+    if (!txn) return -1;
+    auto n = (*txn)->Query("SELECT count(*) FROM pg_prepared_statements");
+    EXPECT_TRUE(n) << Describe(n.error());
+    return n ? n->rows[0][0].as_int() : -1;
+  };
+  EXPECT_GT(prepared_count(false), 0) << "the control: without the switch statements are prepared by name";
+  EXPECT_EQ(prepared_count(true), 0);
+}
+
 TEST_F(PgStoreTest, ValuesRoundTripWithTheirTypes) {
   Schema(R"(
     CREATE TYPE public.mood AS ENUM ('happy', 'sad');
