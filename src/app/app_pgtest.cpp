@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/clock.h"
+#include "domain/maintenance/purge.h"
 #include "store/migrate/migration.h"
 #include "policy/policy_set.h"
 #include "store/postgres/pg_connection.h"
@@ -94,6 +96,19 @@ TEST_F(AppOnPostgres, AdminCommandsWorkOnPostgres) {
   ASSERT_TRUE(left);
   ASSERT_EQ(left->rows.size(), 1u);
   EXPECT_EQ(left->rows[0][0], store::Value::Text("live"));
+
+  // Realtime changes: both notifications' inserts and the purged one's delete were
+  // published. Backdated, they go a batch at a time (maintenance::PurgeRealtimeChanges).
+  ASSERT_TRUE((*admin)->Execute("UPDATE kit.realtime_changes SET created_at = now() - interval '2 hours'", {}));
+  auto changes = (*admin)->Query("SELECT count(*) FROM kit.realtime_changes", {}, types);
+  ASSERT_TRUE(changes);
+  EXPECT_EQ(changes->rows[0][0], store::Value::Int(3));
+  auto gone = maintenance::PurgeRealtimeChanges((*app)->store(), SystemClock::Instance().Now() - std::chrono::hours(1), 2);
+  ASSERT_TRUE(gone) << Describe(gone.error());
+  EXPECT_EQ(*gone, 3);
+  changes = (*admin)->Query("SELECT count(*) FROM kit.realtime_changes", {}, types);
+  ASSERT_TRUE(changes);
+  EXPECT_EQ(changes->rows[0][0], store::Value::Int(0));
 }
 
 // On PostgreSQL the API adds no policy SQL of its own (the database applies them), but

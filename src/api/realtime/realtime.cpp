@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "crypto/random.h"
+#include "domain/maintenance/purge.h"
 
 namespace tb::api::realtime {
 
@@ -413,6 +414,16 @@ bool RealtimeService::Publishes(const std::string& table) {
   return rows && !rows->rows.empty();
 }
 
+// Changes older than an hour go, a batch per transaction (maintenance::PurgeRealtimeChanges).
+void RealtimeService::PurgeOldChanges() {
+  auto purged = maintenance::PurgeRealtimeChanges(
+      *rest_.store, SystemClock::Instance().Now() - std::chrono::hours(1), 2000, [this] {
+        std::lock_guard lock(mu_);
+        return !stopping_;
+      });
+  if (!purged) spdlog::warn("realtime: purging old changes: {}", purged.error().message);
+}
+
 void RealtimeService::Run() {
   auto last_purge = SteadyClock::now();
   std::unique_lock lock(mu_);
@@ -428,10 +439,7 @@ void RealtimeService::Run() {
     DeliverNewChanges();
     if (SteadyClock::now() - last_purge > std::chrono::minutes(1)) {
       last_purge = SteadyClock::now();
-      if (auto txn = rest_.store->Begin(store::Access::kWrite)) {
-        const Value cutoff[] = {Value::Text(FormatTimestamp(SystemClock::Instance().Now() - std::chrono::hours(1)))};
-        if ((*txn)->Execute("DELETE FROM kit.realtime_changes WHERE created_at < $1", cutoff)) (void)(*txn)->Commit();
-      }
+      PurgeOldChanges();
     }
     lock.lock();
   }

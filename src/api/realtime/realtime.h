@@ -69,6 +69,8 @@ class RealtimeService {
 
  private:
   void Run();
+  // Deletes changes older than an hour, a bounded batch per transaction.
+  void PurgeOldChanges();
   bool Publishes(const std::string& table);
   // The changes committed since the last poll (columns id, table_name, op, image,
   // created_at, pk), by the backend's rule; each moves its own watermark.

@@ -39,6 +39,26 @@ Result<Purged> Purge(store::Transaction& txn, const Clock& clock) {
   return purged;
 }
 
+Result<int64_t> PurgeRealtimeChanges(store::Store& store, SystemTime before, int64_t batch,
+                                     const std::function<bool()>& keep_going) {
+  const Value params[] = {Value::Text(FormatTimestamp(before)), Value::Int(batch)};
+  int64_t total = 0;
+  for (;;) {
+    if (keep_going && !keep_going()) return total;
+    auto txn = store.Begin(store::Access::kWrite);
+    if (!txn) return std::move(txn).error();
+    // Oldest first, by the index on created_at (migration 0021).
+    auto n = Delete(**txn,
+                    "DELETE FROM kit.realtime_changes WHERE id IN "
+                    "(SELECT id FROM kit.realtime_changes WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
+                    params);
+    if (!n) return std::move(n).error();
+    if (Status s = (*txn)->Commit(); !s) return std::move(s).error();
+    total += *n;
+    if (*n < batch) return total;
+  }
+}
+
 Purger::Purger(store::Store& store, const Clock& clock, std::chrono::seconds interval, std::function<void()> also)
     : store_(store), clock_(clock), interval_(interval), also_(std::move(also)), thread_([this] { Run(); }) {}
 

@@ -42,6 +42,14 @@ struct Purged {
 // Deletes what is dead at `clock.Now()`; returns how many rows of each kind.
 Result<Purged> Purge(store::Transaction& txn, const Clock& clock);
 
+// Deletes realtime changes (kit.realtime_changes) created before `before`, in write
+// transactions of at most `batch` rows each, so that none holds the writer (SQLite's only
+// one) for long however many an hour of writes left behind; asks `keep_going` between
+// batches (false: stop). Returns how many went. The realtime worker runs it every minute
+// for changes older than an hour.
+Result<int64_t> PurgeRealtimeChanges(store::Store& store, SystemTime before, int64_t batch,
+                                     const std::function<bool()>& keep_going = nullptr);
+
 // Runs Purge in its own write transaction once at start and then every `interval`,
 // logging what it removed and any failure (it retries at the next tick); then `also`, when
 // given (the storage sweep of orphaned blobs), on the same schedule.

@@ -95,5 +95,36 @@ TEST_F(PurgeTest, DeletesExpiredInvitationsAndNotificationsOnly) {
   EXPECT_EQ(Run().total(), 0) << "a second run finds nothing";
 }
 
+TEST_F(PurgeTest, RealtimeChangesGoOldestFirstABatchPerTransaction) {
+  // Seven changes from two hours ago, three from a minute ago.
+  for (int i = 1; i <= 10; ++i) {
+    Exec("INSERT INTO kit_realtime_changes (id, table_name, op, pk, image, created_at) "
+         "VALUES ($1, 'notifications', 'INSERT', $2, '{}', $3)",
+         {Value::Int(i), Value::Text(std::to_string(i)), Value::Text(At(i <= 7 ? -2h : -1min))});
+  }
+  int batches = 0;
+  auto purged = PurgeRealtimeChanges(db_.store(), clock_.Now() - 1h, 3, [&] { return ++batches > 0; });
+  ASSERT_TRUE(purged.ok()) << Describe(purged.error());
+  EXPECT_EQ(*purged, 7);
+  EXPECT_EQ(batches, 3) << "3 + 3 + 1: the short batch ends it";
+  EXPECT_EQ(Ids("kit_realtime_changes"), (std::vector<std::string>{"8", "9", "10"}));
+  auto again = PurgeRealtimeChanges(db_.store(), clock_.Now() - 1h, 3);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+}
+
+TEST_F(PurgeTest, RealtimePurgeStopsWhenAskedBetweenBatches) {
+  for (int i = 1; i <= 5; ++i) {
+    Exec("INSERT INTO kit_realtime_changes (id, table_name, op, pk, image, created_at) "
+         "VALUES ($1, 'notifications', 'INSERT', $2, '{}', $3)",
+         {Value::Int(i), Value::Text(std::to_string(i)), Value::Text(At(-2h - std::chrono::minutes(10 - i)))});
+  }
+  int asked = 0;
+  auto purged = PurgeRealtimeChanges(db_.store(), clock_.Now() - 1h, 2, [&] { return ++asked == 1; });
+  ASSERT_TRUE(purged.ok()) << Describe(purged.error());
+  EXPECT_EQ(*purged, 2) << "one batch, then told to stop";
+  EXPECT_EQ(Ids("kit_realtime_changes"), (std::vector<std::string>{"3", "4", "5"})) << "the oldest went first";
+}
+
 }  // namespace
 }  // namespace tb::maintenance
