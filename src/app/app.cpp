@@ -250,12 +250,14 @@ Status App::Serve() {
   auth::SessionService sessions(auth_config, clock);
   auth::EmailTokens email_tokens(auth_config, clock);
   auth::RateLimiter rate_limiter(clock);
+  api::auth::VerifiedTokens verified_tokens;
 
   api::ApiContext context;
   context.store = store_.get();
   context.health = api::HealthInfo{*version, kVersion, store_->dialect()};
   context.auth = api::auth::AuthContext{&auth_config, store_.get(), &clock, &sessions,
                                         &email_tokens, mailer->get(), &rate_limiter, {}};
+  context.auth.verified_tokens = &verified_tokens;
   const Keys keys = MakeKeys(jwt_secret_);
   for (const auto& [token, role] : {std::pair{keys.anon, "anon"}, std::pair{keys.service_role, "service_role"}}) {
     auto claims = crypto::VerifyJwtHs256(token, jwt_secret_, UnixSeconds(clock.Now()));

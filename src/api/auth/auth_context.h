@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/auth/rate_limiter.h"
+#include "api/auth/verified_tokens.h"
 #include "base/clock.h"
 #include "domain/auth/auth_config.h"
 #include "domain/auth/email_tokens.h"
@@ -34,6 +35,7 @@ struct AuthContext {
   mail::Mailer* mailer = nullptr;
   tb::auth::RateLimiter* rate_limiter = nullptr;
   std::vector<KnownKey> keys;  // the anon and service_role keys of config->jwt_secret
+  VerifiedTokens* verified_tokens = nullptr;  // users' tokens verified before; null: none kept
 };
 
 }  // namespace tb::api::auth

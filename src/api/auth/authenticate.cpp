@@ -62,6 +62,9 @@ Result<policy::Identity> VerifyCredentials(const http::Request& request, const A
     identity.claims_json = std::move(*key_claims);
     return identity;
   }
+  if (context.verified_tokens != nullptr) {
+    if (auto seen = context.verified_tokens->Find(bearer, now)) return std::move(*seen);
+  }
   auto claims = crypto::VerifyJwtHs256(bearer, context.config->jwt_secret, now);
   if (!claims) return Unauthenticated("bad_jwt", claims.error().message);
   rapidjson::Document doc;
@@ -81,6 +84,13 @@ Result<policy::Identity> VerifyCredentials(const http::Request& request, const A
     return Unauthenticated("bad_jwt", "invalid JWT: missing sub or session_id claim");
   }
   identity.claims_json = std::move(*claims);
+  // Kept until its exp (verified_tokens.h); a token with nbf is verified every time.
+  if (context.verified_tokens != nullptr && !doc.HasMember("nbf")) {
+    const auto exp = doc.FindMember("exp");
+    if (exp != doc.MemberEnd() && exp->value.IsNumber()) {
+      context.verified_tokens->Remember(bearer, identity, static_cast<int64_t>(exp->value.GetDouble()));
+    }
+  }
   return identity;
 }
 
