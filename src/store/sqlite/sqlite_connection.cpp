@@ -189,7 +189,11 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::stri
   if (Status s = conn->RegisterFunctions(options.functions); !s) return std::move(s).error();
   std::string pragmas =
       "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-      "PRAGMA synchronous=" + options.synchronous + ";";
+      "PRAGMA synchronous=" + options.synchronous + ";"
+      // Pages read straight from the mapped file rather than copied in by a pread each
+      // (readers were spending 3% of a read-list request's CPU in pread). The WAL is still
+      // read as before; 256 MiB of address space per connection, not memory.
+      "PRAGMA mmap_size=268435456;";
   if (options.read_only) pragmas += "PRAGMA query_only=1;";
   if (Status s = conn->ExecuteScript(pragmas); !s) return std::move(s).error();
   return conn;
