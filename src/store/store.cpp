@@ -20,4 +20,14 @@ std::string InList(int first, size_t count) {
   return out + ")";
 }
 
+Result<std::unique_ptr<Transaction>> Store::BeginThen(Access access, const RequestContext& request,
+                                                     std::string_view sql, std::span<const Value> params, Rows* rows) {
+  auto txn = Begin(access, request);
+  if (!txn) return txn;
+  auto first = (*txn)->Query(sql, params);
+  if (!first) return std::move(first).error();
+  *rows = std::move(*first);
+  return txn;
+}
+
 }  // namespace tb::store

@@ -162,6 +162,12 @@ class Store {
   virtual Result<std::unique_ptr<Transaction>> Begin(Access access, const RequestContext& request) = 0;
   // A transaction of the server itself.
   Result<std::unique_ptr<Transaction>> Begin(Access access) { return Begin(access, RequestContext{}); }
+  // Begin, then `sql` with `params` as the transaction's first statement, whose rows go to
+  // `*rows`: what every request of a signed-in user does with its session check. The same
+  // as Begin and then Query; PostgreSQL sends the statement in BEGIN's round trip.
+  virtual Result<std::unique_ptr<Transaction>> BeginThen(Access access, const RequestContext& request,
+                                                         std::string_view sql, std::span<const Value> params,
+                                                         Rows* rows);
 
   // "sqlite" or "postgres": for the few places where SQL must differ by dialect.
   virtual std::string_view dialect() const = 0;

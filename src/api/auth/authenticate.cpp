@@ -102,12 +102,36 @@ Status CheckSession(store::Transaction& txn, const AuthContext& context, policy:
   return Ok();
 }
 
+Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Access access,
+                                        const store::RequestContext& request, policy::Identity& identity) {
+  CheckedTransaction checked;
+  if (!identity.is_user()) {
+    auto txn = context.store->Begin(access, request);
+    if (!txn) return std::move(txn).error();
+    checked.txn = std::move(*txn);
+    return checked;
+  }
+  const store::Value params[] = {store::Value::Text(identity.session_id), store::Value::Text(identity.user_id)};
+  store::Rows rows;
+  auto txn = context.store->BeginThen(access, request, tb::auth::SessionService::CheckSql(context.store->dialect()),
+                                      params, &rows);
+  if (!txn) return std::move(txn).error();
+  checked.txn = std::move(*txn);
+  auto state = context.sessions->CheckAnswer(rows);
+  if (!state) {
+    checked.session = std::move(state).error();
+  } else {
+    identity.aal = state->aal;
+  }
+  return checked;
+}
+
 Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context) {
   auto identity = VerifyCredentials(request, context);
   if (!identity || !identity->is_user()) return identity;
-  auto txn = context.store->Begin(store::Access::kRead);
-  if (!txn) return std::move(txn).error();
-  if (Status s = CheckSession(**txn, context, *identity); !s) return std::move(s).error();
+  auto checked = BeginChecked(context, store::Access::kRead, store::RequestContext{}, *identity);
+  if (!checked) return std::move(checked).error();
+  if (!checked->session) return std::move(checked->session).error();
   return identity;
 }
 

@@ -24,6 +24,16 @@ Result<policy::Identity> Authenticate(const http::Request& request, const AuthCo
 Result<policy::Identity> VerifyCredentials(const http::Request& request, const AuthContext& context);
 // …and, for a user, that their session still stands; sets identity.aal. Fails as above.
 Status CheckSession(store::Transaction& txn, const AuthContext& context, policy::Identity& identity);
+// Both in one: a transaction for `request` whose first statement checks identity's session,
+// sent with BEGIN (Store::BeginThen: one round trip on PostgreSQL). Fails only when the
+// transaction cannot start; a session that does not stand is `session`'s failure (as
+// CheckSession's), with the transaction still open.
+struct CheckedTransaction {
+  std::unique_ptr<store::Transaction> txn;
+  Status session = Ok();
+};
+Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Access access,
+                                        const store::RequestContext& request, policy::Identity& identity);
 
 // The client's IP and user agent, for session and token audit columns.
 tb::auth::ClientInfo ClientOf(const http::Request& request);

@@ -32,10 +32,10 @@ Result<policy::Identity> AuthenticateRest(const http::Request& request, const Re
 
 Result<std::unique_ptr<store::Transaction>> BeginFor(const RestContext& context, policy::Identity& identity,
                                                       store::Access access) {
-  auto txn = context.store->Begin(access, RequestContextFor(identity));
-  if (!txn) return std::move(txn).error();
-  if (Status s = auth::CheckSession(**txn, *context.auth, identity); !s) return AsRestError(s.error());
-  return txn;
+  auto checked = auth::BeginChecked(*context.auth, access, RequestContextFor(identity), identity);
+  if (!checked) return std::move(checked).error();
+  if (!checked->session) return AsRestError(checked->session.error());
+  return std::move(checked->txn);
 }
 
 store::RequestContext RequestContextFor(const policy::Identity& identity) {

@@ -234,26 +234,32 @@ Status SessionService::Logout(store::Transaction& txn, const policy::Identity& i
   return Ok();
 }
 
-Result<SessionState> SessionService::Check(store::Transaction& txn, std::string_view session_id,
-                                           std::string_view user_id) {
-  const Value params[] = {Value::Text(std::string(session_id)), Value::Text(std::string(user_id))};
+std::string_view SessionService::CheckSql(std::string_view dialect) {
   // On PostgreSQL the caller's role cannot read auth.sessions; a definer function answers
   // for their own session (migrations/postgres/0019).
-  auto rows = txn.Query(txn.dialect() == "postgres"
-                            ? "SELECT aal, banned_until FROM kit.session_state($1, $2)"
-                            : "SELECT s.aal, u.banned_until FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id "
-                              "WHERE s.id = $1 AND s.user_id = $2 AND u.deleted_at IS NULL",
-                        params);
-  if (!rows) return std::move(rows).error();
-  if (rows->rows.empty()) {
+  return dialect == "postgres" ? "SELECT aal, banned_until FROM kit.session_state($1, $2)"
+                               : "SELECT s.aal, u.banned_until FROM auth.sessions s JOIN auth.users u ON u.id = s.user_id "
+                                 "WHERE s.id = $1 AND s.user_id = $2 AND u.deleted_at IS NULL";
+}
+
+Result<SessionState> SessionService::CheckAnswer(const store::Rows& rows) const {
+  if (rows.rows.empty()) {
     return Failure(ErrorCode::kUnauthenticated, "session_not_found",
                    "Session from session_id claim in JWT does not exist");
   }
-  const std::string banned_until = Text(rows->rows[0][1]);
+  const std::string banned_until = Text(rows.rows[0][1]);
   if (!banned_until.empty() && banned_until > FormatTimestamp(clock_.Now())) {
     return Failure(ErrorCode::kPermissionDenied, "user_banned", "User is banned");
   }
-  return SessionState{Text(rows->rows[0][0])};
+  return SessionState{Text(rows.rows[0][0])};
+}
+
+Result<SessionState> SessionService::Check(store::Transaction& txn, std::string_view session_id,
+                                           std::string_view user_id) {
+  const Value params[] = {Value::Text(std::string(session_id)), Value::Text(std::string(user_id))};
+  auto rows = txn.Query(CheckSql(txn.dialect()), params);
+  if (!rows) return std::move(rows).error();
+  return CheckAnswer(*rows);
 }
 
 }  // namespace tb::auth

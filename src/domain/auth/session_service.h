@@ -76,6 +76,11 @@ class SessionService {
   // deleted. Fails with reason session_not_found or user_banned.
   Result<SessionState> Check(store::Transaction& txn, std::string_view session_id,
                              std::string_view user_id);
+  // Check in two halves, for a caller that sends the statement with BEGIN
+  // (Store::BeginThen): the statement, whose parameters are session_id and user_id, and
+  // what its rows mean.
+  static std::string_view CheckSql(std::string_view dialect);
+  Result<SessionState> CheckAnswer(const store::Rows& rows) const;
 
   // Mints an access token for `user` in `session_id` with `aal` and `amr_json`.
   std::string MintAccessToken(const User& user, std::string_view session_id, std::string_view aal,

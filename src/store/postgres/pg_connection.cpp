@@ -423,35 +423,56 @@ Status PgConnection::ExecuteScript(std::string_view sql) {
 
 Result<Rows> PgConnection::ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
                                        const TypeNames& types) {
-  const Params p(params);
-  std::string name;  // empty: the statement goes out unnamed
-  if (prepared_.named) {
-    auto prepared_name = PreparedName(conn_, prepared_, sql, p);
-    if (!prepared_name) return std::move(prepared_name).error();
-    name = std::move(*prepared_name);
+  const Statement statement{sql, params};
+  auto rows = ControlThen(control, std::span<const Statement>(&statement, 1), types);
+  if (!rows) return std::move(rows).error();
+  return std::move(rows->front());
+}
+
+Result<std::vector<Rows>> PgConnection::ControlThen(std::string_view control, std::span<const Statement> statements,
+                                                    const TypeNames& types) {
+  struct Outgoing {
+    Params params;
+    std::string name;  // empty: the statement goes out unnamed
+    std::string text;  // the text, when unnamed
+  };
+  std::vector<Outgoing> out;
+  out.reserve(statements.size());
+  for (const Statement& statement : statements) {
+    Outgoing& o = out.emplace_back(Outgoing{Params(statement.params), {}, {}});
+    if (prepared_.named) {
+      auto prepared_name = PreparedName(conn_, prepared_, statement.sql, o.params);
+      if (!prepared_name) return std::move(prepared_name).error();
+      o.name = std::move(*prepared_name);
+    } else {
+      o.text = std::string(statement.sql);
+    }
   }
-  const std::string sql_text = name.empty() ? std::string(sql) : std::string();
   const std::string control_text(control);
-  // Both go out before either answer is read; PostgreSQL runs them in order and, once one
-  // fails, skips the rest up to the sync (PGRES_PIPELINE_ABORTED).
+  // Everything goes out before any answer is read; PostgreSQL runs them in order and, once
+  // one fails, skips the rest up to the sync (PGRES_PIPELINE_ABORTED).
   if (PQenterPipelineMode(conn_) != 1) return ErrorFromResult(nullptr, conn_, control, false);
-  const bool sent =
-      PQsendQueryParams(conn_, control_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-      (name.empty() ? PQsendQueryParams(conn_, sql_text.c_str(), p.size(), p.types(), p.values(), p.lengths(),
-                                        p.formats(), 0)
-                    : PQsendQueryPrepared(conn_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 0)) == 1 &&
-      PQpipelineSync(conn_) == 1;
+  bool sent = PQsendQueryParams(conn_, control_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  for (const Outgoing& o : out) {
+    const Params& p = o.params;
+    sent = sent && (o.name.empty() ? PQsendQueryParams(conn_, o.text.c_str(), p.size(), p.types(), p.values(),
+                                                       p.lengths(), p.formats(), 0)
+                                   : PQsendQueryPrepared(conn_, o.name.c_str(), p.size(), p.values(), p.lengths(),
+                                                         p.formats(), 0)) == 1;
+  }
+  sent = sent && PQpipelineSync(conn_) == 1;
   Status status = Ok();
-  Rows rows;
+  std::vector<Rows> rows(statements.size());
   if (!sent) status = ErrorFromResult(nullptr, conn_, control, false);
-  for (int i = 0; sent && i < 2; ++i) {
+  for (size_t i = 0; sent && i <= statements.size(); ++i) {
     ResultPtr r(PQgetResult(conn_));
     const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    const std::string_view what = i == 0 ? control : statements[i - 1].sql;
     if (status && got != PGRES_COMMAND_OK && got != PGRES_TUPLES_OK) {
-      if (i == 1 && !name.empty()) ForgetIfStale(r.get(), prepared_, name);
-      status = ErrorFromResult(r.get(), conn_, i == 0 ? control : sql, false);
+      if (i > 0 && !out[i - 1].name.empty()) ForgetIfStale(r.get(), prepared_, out[i - 1].name);
+      status = ErrorFromResult(r.get(), conn_, what, false);
     }
-    if (status && i == 1 && got == PGRES_TUPLES_OK) rows = RowsOf(r.get(), types);
+    if (status && i > 0 && got == PGRES_TUPLES_OK) rows[i - 1] = RowsOf(r.get(), types);
     if (!r) break;  // the connection is gone: nothing more comes
     // Each statement's results end with a null.
     for (ResultPtr more(PQgetResult(conn_)); more; more.reset(PQgetResult(conn_))) {

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "base/result.h"
 #include "store/store.h"
@@ -74,6 +75,14 @@ class PgConnection {
   // error; after a failing `control` the statement does not run.
   Result<Rows> ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
                            const TypeNames& types);
+  // The same with several statements after `control`, all in the one round trip; returns
+  // each one's rows, in order. Once one fails, the rest do not run.
+  struct Statement {
+    std::string_view sql;
+    std::span<const Value> params;
+  };
+  Result<std::vector<Rows>> ControlThen(std::string_view control, std::span<const Statement> statements,
+                                        const TypeNames& types);
 
   // False once the server closed the connection (restart, network) or a pipeline could
   // not be closed: the pool drops it.

@@ -39,9 +39,17 @@ class PgStore::Txn final : public Transaction {
   // BEGIN and the caller's role and claims, in one round trip; the first statements of
   // every transaction. A schema transaction keeps the connecting role: it owns what
   // migrations create.
-  Status Start() {
+  Status Start(const First* first) {
     const std::string_view begin = access_ == Access::kRead ? "BEGIN READ ONLY" : "BEGIN";
-    return access_ == Access::kSchema ? conn_->Control(begin) : SetCaller(begin);
+    if (access_ == Access::kSchema) {
+      if (Status s = conn_->Control(begin); !s) return s;
+      if (first == nullptr) return Ok();
+      auto rows = conn_->Query(first->sql, first->params, *types_);
+      if (!rows) return std::move(rows).error();
+      *first->rows = std::move(*rows);
+      return Ok();
+    }
+    return SetCaller(begin, first);
   }
 
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
@@ -97,13 +105,21 @@ class PgStore::Txn final : public Transaction {
   }
 
  private:
-  // Sets the caller (kSetCaller), after `begin` in the same round trip when one is given.
-  Status SetCaller(std::string_view begin = {}) {
+  // Sets the caller (kSetCaller), after `begin` in the same round trip when one is given,
+  // and then runs `first` in that round trip too.
+  Status SetCaller(std::string_view begin = {}, const First* first = nullptr) {
     const std::array<Value, 3> params = {Value::Text(std::string(RoleOf(request_))),
                                          Value::Text(request_.claims_json), Value::Text(request_.user_id)};
     Status done = Ok();
     if (!begin.empty()) {
-      if (auto set = conn_->ControlThen(begin, kSetCaller, params, *types_); !set) done = std::move(set).error();
+      std::array<PgConnection::Statement, 2> statements = {PgConnection::Statement{kSetCaller, params}, {}};
+      if (first != nullptr) statements[1] = PgConnection::Statement{first->sql, first->params};
+      auto set = conn_->ControlThen(begin, std::span(statements.data(), first != nullptr ? 2 : 1), *types_);
+      if (!set) {
+        done = std::move(set).error();
+      } else if (first != nullptr) {
+        *first->rows = std::move((*set)[1]);
+      }
     } else if (auto set = conn_->Execute(kSetCaller, params); !set) {
       done = std::move(set).error();
     }
@@ -169,22 +185,35 @@ std::shared_ptr<const TypeNames> PgStore::types() const {
 }
 
 Result<std::unique_ptr<Transaction>> PgStore::Begin(Access access, const RequestContext& request) {
-  if (access == Access::kRead) {
-    const std::string caller = ReadRouting::CallerOf(request);
-    if (!replicas_.empty() && !caller.empty()) return BeginRead(caller, request);
-    routing_.Count(ReadRouting::Outcome::kPrimary);
-  }
-  return BeginOn(primary_, access, request);
+  return BeginRouted(access, request, nullptr);
 }
 
-Result<std::unique_ptr<Transaction>> PgStore::BeginOn(ConnectionPool& pool, Access access, const RequestContext& request) {
+Result<std::unique_ptr<Transaction>> PgStore::BeginThen(Access access, const RequestContext& request,
+                                                        std::string_view sql, std::span<const Value> params,
+                                                        Rows* rows) {
+  const First first{sql, params, rows};
+  return BeginRouted(access, request, &first);
+}
+
+Result<std::unique_ptr<Transaction>> PgStore::BeginRouted(Access access, const RequestContext& request,
+                                                          const First* first) {
+  if (access == Access::kRead) {
+    const std::string caller = ReadRouting::CallerOf(request);
+    if (!replicas_.empty() && !caller.empty()) return BeginRead(caller, request, first);
+    routing_.Count(ReadRouting::Outcome::kPrimary);
+  }
+  return BeginOn(primary_, access, request, first);
+}
+
+Result<std::unique_ptr<Transaction>> PgStore::BeginOn(ConnectionPool& pool, Access access, const RequestContext& request,
+                                                      const First* first) {
   // A pooled connection may have died with a server restart; the first statement tells.
   // Then the idle ones are dropped and one fresh connection is tried before giving up.
   for (int attempt = 0;; ++attempt) {
     auto conn = pool.Acquire();
     if (!conn) return std::move(conn).error();
     auto txn = std::make_unique<Txn>(this, &pool, std::move(*conn), access, request, types());
-    Status started = txn->Start();
+    Status started = txn->Start(first);
     if (started) return std::unique_ptr<Transaction>(std::move(txn));
     if (attempt > 0 || started.error().code != ErrorCode::kUnavailable) {
       return std::move(started).error();
@@ -194,11 +223,12 @@ Result<std::unique_ptr<Transaction>> PgStore::BeginOn(ConnectionPool& pool, Acce
   }
 }
 
-Result<std::unique_ptr<Transaction>> PgStore::BeginRead(const std::string& caller, const RequestContext& request) {
+Result<std::unique_ptr<Transaction>> PgStore::BeginRead(const std::string& caller, const RequestContext& request,
+                                                        const First* first) {
   auto choice = routing_.Choose(caller);
   if (!choice) {
     routing_.Count(ReadRouting::Outcome::kPrimaryReplicaUnavailable);
-    return BeginOn(primary_, Access::kRead, request);
+    return BeginOn(primary_, Access::kRead, request, first);
   }
   ConnectionPool& replica = *replicas_[choice->replica];
   if (!choice->known_fresh) {
@@ -214,19 +244,19 @@ Result<std::unique_ptr<Transaction>> PgStore::BeginRead(const std::string& calle
     if (!lsn) {
       routing_.Failed(choice->replica);
       routing_.Count(ReadRouting::Outcome::kPrimaryReplicaUnavailable);
-      return BeginOn(primary_, Access::kRead, request);
+      return BeginOn(primary_, Access::kRead, request, first);
     }
     routing_.Replayed(choice->replica, *lsn);
     if (*lsn < choice->needed) {
       routing_.Count(ReadRouting::Outcome::kPrimaryReadYourWrites);
-      return BeginOn(primary_, Access::kRead, request);
+      return BeginOn(primary_, Access::kRead, request, first);
     }
   }
-  auto txn = BeginOn(replica, Access::kRead, request);
+  auto txn = BeginOn(replica, Access::kRead, request, first);
   if (!txn && txn.error().code == ErrorCode::kUnavailable) {
     routing_.Failed(choice->replica);
     routing_.Count(ReadRouting::Outcome::kPrimaryReplicaUnavailable);
-    return BeginOn(primary_, Access::kRead, request);
+    return BeginOn(primary_, Access::kRead, request, first);
   }
   if (txn) routing_.Count(ReadRouting::Outcome::kReplica);
   return txn;

@@ -51,6 +51,9 @@ class PgStore final : public Store {
 
   using Store::Begin;
   Result<std::unique_ptr<Transaction>> Begin(Access access, const RequestContext& request) override;
+  // BEGIN, the caller's settings and `sql` in one round trip.
+  Result<std::unique_ptr<Transaction>> BeginThen(Access access, const RequestContext& request, std::string_view sql,
+                                                 std::span<const Value> params, Rows* rows) override;
   std::string_view dialect() const override { return "postgres"; }
   std::vector<Counter> Counters() const override { return routing_.Counters(); }
   Status RefreshSchema() override;
@@ -62,9 +65,18 @@ class PgStore final : public Store {
 
   // A transaction on a connection from `pool`, after one retry on a fresh connection when
   // the database restarted since the pool's idle ones were opened.
-  Result<std::unique_ptr<Transaction>> BeginOn(ConnectionPool& pool, Access access, const RequestContext& request);
+  // With `first`, that statement runs in the same round trip as BEGIN (BeginThen).
+  struct First {
+    std::string_view sql;
+    std::span<const Value> params;
+    Rows* rows;
+  };
+  Result<std::unique_ptr<Transaction>> BeginOn(ConnectionPool& pool, Access access, const RequestContext& request,
+                                               const First* first = nullptr);
   // A request's read: on a replica fresh enough for `caller`, else on the primary.
-  Result<std::unique_ptr<Transaction>> BeginRead(const std::string& caller, const RequestContext& request);
+  Result<std::unique_ptr<Transaction>> BeginRead(const std::string& caller, const RequestContext& request,
+                                                 const First* first = nullptr);
+  Result<std::unique_ptr<Transaction>> BeginRouted(Access access, const RequestContext& request, const First* first);
   bool has_replicas() const { return !replicas_.empty(); }
   std::shared_ptr<const TypeNames> types() const;
 
