@@ -102,25 +102,26 @@ TEST(PgStoreOpen, RedactsPasswordsInEveryForm) {
 }
 
 TEST(PgStoreOpen, PgbouncerSwitchIsOursAndNeverReachesLibpq) {
-  auto a = ParseConnectionTarget("postgres://u@h:6432/d?pgbouncer=true");
-  EXPECT_EQ(a.libpq, "postgres://u@h:6432/d");
-  EXPECT_TRUE(a.pgbouncer);
-  auto b = ParseConnectionTarget("postgresql://u@h/d?sslmode=off&pgbouncer=true&application_name=x");
-  EXPECT_EQ(b.libpq, "postgresql://u@h/d?sslmode=off&application_name=x");
-  EXPECT_TRUE(b.pgbouncer);
-  auto c = ParseConnectionTarget("postgres://u@h/d?pgbouncer=false&sslmode=off");
-  EXPECT_EQ(c.libpq, "postgres://u@h/d?sslmode=off");
-  EXPECT_FALSE(c.pgbouncer);
-  auto d = ParseConnectionTarget("postgres://u@h/d?sslmode=off");
-  EXPECT_EQ(d.libpq, "postgres://u@h/d?sslmode=off");
-  EXPECT_FALSE(d.pgbouncer);
-  auto e = ParseConnectionTarget("host=h pgbouncer=true dbname=d");
-  EXPECT_EQ(e.libpq, "host=h  dbname=d");
-  EXPECT_TRUE(e.pgbouncer);
-  // Only a whole key counts: a value that merely contains the text is left alone.
-  auto f = ParseConnectionTarget("host=h application_name=xpgbouncer=true");
-  EXPECT_EQ(f.libpq, "host=h application_name=xpgbouncer=true");
-  EXPECT_FALSE(f.pgbouncer);
+  struct Case {
+    const char* given;
+    const char* libpq;
+    bool pgbouncer;
+  };
+  const Case cases[] = {
+      {"postgres://u@h:6432/d?pgbouncer=true", "postgres://u@h:6432/d", true},
+      {"postgresql://u@h/d?sslmode=off&pgbouncer=true&application_name=x",
+       "postgresql://u@h/d?sslmode=off&application_name=x", true},
+      {"postgres://u@h/d?pgbouncer=false&sslmode=off", "postgres://u@h/d?sslmode=off", false},
+      {"postgres://u@h/d?sslmode=off", "postgres://u@h/d?sslmode=off", false},
+      {"host=h pgbouncer=true dbname=d", "host=h  dbname=d", true},
+      // Only a whole key counts: a value that merely contains the text is left alone.
+      {"host=h application_name=xpgbouncer=true", "host=h application_name=xpgbouncer=true", false},
+  };
+  for (const Case& c : cases) {
+    const ConnectionTarget target = ParseConnectionTarget(c.given);
+    EXPECT_EQ(target.libpq, c.libpq) << c.given;
+    EXPECT_EQ(target.pgbouncer, c.pgbouncer) << c.given;
+  }
 }
 
 // Behind pgbouncer (transaction mode) a named statement prepared in one transaction may be
