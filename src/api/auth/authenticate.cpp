@@ -94,14 +94,6 @@ Result<policy::Identity> VerifyCredentials(const http::Request& request, const A
   return identity;
 }
 
-Status CheckSession(store::Transaction& txn, const AuthContext& context, policy::Identity& identity) {
-  if (!identity.is_user()) return Ok();
-  auto state = context.sessions->Check(txn, identity.session_id, identity.user_id);
-  if (!state) return std::move(state).error();
-  identity.aal = state->aal;
-  return Ok();
-}
-
 Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Access access,
                                         const store::RequestContext& request, policy::Identity& identity) {
   CheckedTransaction checked;

@@ -22,12 +22,10 @@ Result<policy::Identity> Authenticate(const http::Request& request, const AuthCo
 // API checks the session in the transaction it runs the query in):
 // the identity the credentials claim, verified cryptographically (no database access)…
 Result<policy::Identity> VerifyCredentials(const http::Request& request, const AuthContext& context);
-// …and, for a user, that their session still stands; sets identity.aal. Fails as above.
-Status CheckSession(store::Transaction& txn, const AuthContext& context, policy::Identity& identity);
-// Both in one: a transaction for `request` whose first statement checks identity's session,
-// sent with BEGIN (Store::BeginThen: one round trip on PostgreSQL). Fails only when the
-// transaction cannot start; a session that does not stand is `session`'s failure (as
-// CheckSession's), with the transaction still open.
+// …and a transaction for `request` whose first statement checks that a user's session
+// still stands (sent with BEGIN: Store::BeginThen, one round trip on PostgreSQL); sets
+// identity.aal. Fails only when the transaction cannot start; a session that does not
+// stand is `session`'s failure (as Authenticate's), with the transaction still open.
 struct CheckedTransaction {
   std::unique_ptr<store::Transaction> txn;
   Status session = Ok();

@@ -5,7 +5,7 @@
 // PostgREST's JWT cache does. An entry holds the identity the token gave and the token's
 // exp; it answers only for the very same token text (compared in constant time) and only
 // before exp. The session behind a token is still checked on every request
-// (CheckSession), so signing out or a ban takes effect at once, as before.
+// (BeginChecked), so signing out or a ban takes effect at once, as before.
 //
 // Tokens without an exp, or with an nbf, are not kept (verified every time). Bounded: 16
 // shards of at most 1,024 tokens each, the oldest out first.

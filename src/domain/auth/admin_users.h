@@ -8,7 +8,7 @@
 // The rules follow GoTrue's admin API: metadata updates replace top-level keys (a null
 // value removes one); a new password ends every session of the user and revokes their
 // unused email codes; a ban keeps sessions but every token of the user fails while it
-// lasts (SessionService::Check and ::Refresh look at banned_until). A soft delete keeps
+// lasts (SessionService::CheckAnswer and ::Refresh look at banned_until). A soft delete keeps
 // the row (and so the personal account) with deleted_at set, the email replaced by a
 // hash of the id and the old address, no password, and no sessions, factors or codes.
 //

@@ -254,12 +254,4 @@ Result<SessionState> SessionService::CheckAnswer(const store::Rows& rows) const 
   return SessionState{Text(rows.rows[0][0])};
 }
 
-Result<SessionState> SessionService::Check(store::Transaction& txn, std::string_view session_id,
-                                           std::string_view user_id) {
-  const Value params[] = {Value::Text(std::string(session_id)), Value::Text(std::string(user_id))};
-  auto rows = txn.Query(CheckSql(txn.dialect()), params);
-  if (!rows) return std::move(rows).error();
-  return CheckAnswer(*rows);
-}
-
 }  // namespace tb::auth

@@ -72,13 +72,10 @@ class SessionService {
   // Ends sessions of identity's user: this one (kLocal), all (kGlobal), all but this one (kOthers).
   Status Logout(store::Transaction& txn, const policy::Identity& identity, LogoutScope scope);
 
-  // Confirms that `session_id` still exists for `user_id` and its user is not banned or
-  // deleted. Fails with reason session_not_found or user_banned.
-  Result<SessionState> Check(store::Transaction& txn, std::string_view session_id,
-                             std::string_view user_id);
-  // Check in two halves, for a caller that sends the statement with BEGIN
+  // Confirms that a session still exists for its user and the user is not banned or
+  // deleted, in two halves, for a caller that sends the statement with BEGIN
   // (Store::BeginThen): the statement, whose parameters are session_id and user_id, and
-  // what its rows mean.
+  // what its rows mean. CheckAnswer fails with reason session_not_found or user_banned.
   static std::string_view CheckSql(std::string_view dialect);
   Result<SessionState> CheckAnswer(const store::Rows& rows) const;
 

@@ -39,17 +39,10 @@ class PgStore::Txn final : public Transaction {
   // BEGIN and the caller's role and claims, in one round trip; the first statements of
   // every transaction. A schema transaction keeps the connecting role: it owns what
   // migrations create.
+  // REQUIRES: no `first` in a schema transaction (PgStore::BeginThen).
   Status Start(const First* first) {
     const std::string_view begin = access_ == Access::kRead ? "BEGIN READ ONLY" : "BEGIN";
-    if (access_ == Access::kSchema) {
-      if (Status s = conn_->Control(begin); !s) return s;
-      if (first == nullptr) return Ok();
-      auto rows = conn_->Query(first->sql, first->params, *types_);
-      if (!rows) return std::move(rows).error();
-      *first->rows = std::move(*rows);
-      return Ok();
-    }
-    return SetCaller(begin, first);
+    return access_ == Access::kSchema ? conn_->Control(begin) : SetCaller(begin, first);
   }
 
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override {
@@ -191,6 +184,8 @@ Result<std::unique_ptr<Transaction>> PgStore::Begin(Access access, const Request
 Result<std::unique_ptr<Transaction>> PgStore::BeginThen(Access access, const RequestContext& request,
                                                         std::string_view sql, std::span<const Value> params,
                                                         Rows* rows) {
+  // A schema transaction sets no caller, so there is no flight to join.
+  if (access == Access::kSchema) return Store::BeginThen(access, request, sql, params, rows);
   const First first{sql, params, rows};
   return BeginRouted(access, request, &first);
 }
