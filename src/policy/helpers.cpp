@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "store/shared_facts.h"
+
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -15,20 +17,23 @@ using store::CallContext;
 using store::Value;
 
 struct Membership {
-  std::string role;
+  std::string role;  // "" when the caller is not a member
   double hierarchy_level = 0;
   std::unordered_set<std::string> permissions;
 };
 
+using PermissionNames = std::unordered_set<std::string>;
+
 // What one transaction has learnt about its caller, account by account as policies ask:
 // one indexed query per distinct account, never one per row (a user may belong to
-// thousands of accounts, so they are not all loaded up front).
+// thousands of accounts, so they are not all loaded up front). Memberships, ownership and
+// the permission names also go to the store's shared facts, for the reads after it.
 struct CallerFacts {
-  std::unordered_map<std::string, std::optional<Membership>> memberships;  // nullopt: not a member
+  std::unordered_map<std::string, std::shared_ptr<const Membership>> memberships;
   std::unordered_map<std::string, bool> owned;  // is the caller the account's primary owner
   std::optional<bool> super_admin_row;
   std::optional<std::string> aal;
-  std::optional<std::unordered_set<std::string>> known_permissions;  // app_permissions values
+  std::shared_ptr<const PermissionNames> known_permissions;  // app_permissions values
 };
 
 CallerFacts& FactsOf(CallContext& c) {
@@ -57,47 +62,68 @@ const std::string& Caller(CallContext& c) { return c.request().user_id; }
 
 Result<bool> Exists(CallContext& c, std::string_view sql, std::span<const Value> params);
 
+// What `load` reads from the access tables, once per version of them: from the store's
+// shared facts when a read at the same version loaded it already (store/shared_facts.h),
+// else loaded now and kept there under `key`.
+template <typename T, typename Load>
+Result<std::shared_ptr<const T>> SharedFact(CallContext& c, std::string key, Load load) {
+  auto shared = c.shared_facts();
+  if (!shared) return std::move(shared).error();
+  if (*shared) {
+    if (auto found = shared->facts->Find<T>(shared->version, key)) return found;
+  }
+  Result<T> loaded = load();
+  if (!loaded) return std::move(loaded).error();
+  auto kept = std::make_shared<const T>(std::move(*loaded));
+  if (*shared) shared->facts->Remember(shared->version, std::move(key), kept);
+  return kept;
+}
+
+Result<Membership> LoadMembership(CallContext& c, const std::string& account_id) {
+  Membership found;
+  const Value params[] = {Value::Text(Caller(c)), Value::Text(account_id)};
+  auto rows = c.Query(
+      "SELECT m.account_role, r.hierarchy_level, rp.permission "
+      "FROM accounts_memberships m JOIN roles r ON r.name = m.account_role "
+      "LEFT JOIN role_permissions rp ON rp.role = m.account_role WHERE m.user_id = $1 AND m.account_id = $2",
+      params);
+  if (!rows) return std::move(rows).error();
+  for (const auto& row : rows->rows) {
+    if (found.role.empty()) {
+      found.role = row[0].as_text();
+      found.hierarchy_level =
+          row[1].kind() == Value::Kind::kInt ? static_cast<double>(row[1].as_int()) : row[1].as_real();
+    }
+    if (!IsNull(row[2])) found.permissions.insert(row[2].as_text());
+  }
+  return found;
+}
+
 // The caller's membership of `account_id`, or null when they have none.
 Result<const Membership*> MembershipOf(CallContext& c, const std::string& account_id) {
+  if (Caller(c).empty() || account_id.empty()) return nullptr;
   CallerFacts& facts = FactsOf(c);
   auto it = facts.memberships.find(account_id);
   if (it == facts.memberships.end()) {
-    std::optional<Membership> found;
-    if (!Caller(c).empty() && !account_id.empty()) {
-      const Value params[] = {Value::Text(Caller(c)), Value::Text(account_id)};
-      auto rows = c.Query(
-          "SELECT m.account_role, r.hierarchy_level, rp.permission "
-          "FROM accounts_memberships m JOIN roles r ON r.name = m.account_role "
-          "LEFT JOIN role_permissions rp ON rp.role = m.account_role WHERE m.user_id = $1 AND m.account_id = $2",
-          params);
-      if (!rows) return std::move(rows).error();
-      for (const auto& row : rows->rows) {
-        if (!found) {
-          found.emplace();
-          found->role = row[0].as_text();
-          found->hierarchy_level =
-              row[1].kind() == Value::Kind::kInt ? static_cast<double>(row[1].as_int()) : row[1].as_real();
-        }
-        if (!IsNull(row[2])) found->permissions.insert(row[2].as_text());
-      }
-    }
-    it = facts.memberships.emplace(account_id, std::move(found)).first;
+    auto found = SharedFact<Membership>(c, "member " + Caller(c) + " " + account_id,
+                                        [&] { return LoadMembership(c, account_id); });
+    if (!found) return std::move(found).error();
+    it = facts.memberships.emplace(account_id, std::move(*found)).first;
   }
-  return it->second ? &*it->second : nullptr;
+  return it->second->role.empty() ? nullptr : it->second.get();
 }
 
 Result<bool> OwnsAccount(CallContext& c, const std::string& account_id) {
+  if (Caller(c).empty() || account_id.empty()) return false;
   CallerFacts& facts = FactsOf(c);
   auto it = facts.owned.find(account_id);
   if (it == facts.owned.end()) {
-    bool owns = false;
-    if (!Caller(c).empty() && !account_id.empty()) {
+    auto owns = SharedFact<bool>(c, "owner " + Caller(c) + " " + account_id, [&] {
       const Value params[] = {Value::Text(account_id), Value::Text(Caller(c))};
-      auto found = Exists(c, "SELECT 1 FROM accounts WHERE id = $1 AND primary_owner_user_id = $2", params);
-      if (!found) return std::move(found).error();
-      owns = *found;
-    }
-    it = facts.owned.emplace(account_id, owns).first;
+      return Exists(c, "SELECT 1 FROM accounts WHERE id = $1 AND primary_owner_user_id = $2", params);
+    });
+    if (!owns) return std::move(owns).error();
+    it = facts.owned.emplace(account_id, **owns).first;
   }
   return it->second;
 }
@@ -123,11 +149,15 @@ bool IsAal2(CallContext& c) { return Aal(c) == "aal2"; }
 Status CheckPermissionName(CallContext& c, const std::string& name) {
   CallerFacts& facts = FactsOf(c);
   if (!facts.known_permissions) {
-    auto rows = c.Query("SELECT value FROM kit_enum_values WHERE type_name = 'app_permissions'");
-    if (!rows) return std::move(rows).error();
-    std::unordered_set<std::string> known;
-    for (const auto& row : rows->rows) known.insert(row[0].as_text());
-    facts.known_permissions = std::move(known);
+    auto known = SharedFact<PermissionNames>(c, "permissions", [&]() -> Result<PermissionNames> {
+      auto rows = c.Query("SELECT value FROM kit_enum_values WHERE type_name = 'app_permissions'");
+      if (!rows) return std::move(rows).error();
+      PermissionNames names;
+      for (const auto& row : rows->rows) names.insert(row[0].as_text());
+      return names;
+    });
+    if (!known) return std::move(known).error();
+    facts.known_permissions = std::move(*known);
   }
   if (facts.known_permissions->count(name) == 0) {
     return Invalid("22P02", "invalid input value for enum app_permissions: \"" + name + "\"");

@@ -53,6 +53,17 @@ struct RequestContext {
   bool is_server() const { return role.empty(); }
 };
 
+class SharedFacts;  // store/shared_facts.h
+
+// A transaction's view of its store's shared facts (store/shared_facts.h): the cache and
+// the version of the access tables the transaction reads. Empty when the transaction must
+// not share: on PostgreSQL, in a write, or on a schema before migration 0022.
+struct SharedFactsView {
+  SharedFacts* facts = nullptr;
+  int64_t version = 0;
+  explicit operator bool() const { return facts != nullptr; }
+};
+
 // What a registered function sees while SQL calls it.
 class CallContext {
  public:
@@ -64,6 +75,8 @@ class CallContext {
   // memberships, say). Emptied when the transaction begins and after every statement
   // that changes data, so it never outlives what it was read from.
   virtual std::any& memo() = 0;
+  // The store's shared facts at this transaction's version, or an empty view.
+  virtual Result<SharedFactsView> shared_facts() { return SharedFactsView{}; }
 };
 
 // A scalar function SQL may call (policy helpers such as has_role_on_account). Fails with
@@ -119,6 +132,11 @@ class Transaction {
   // user whose next requests must see the commit, e.g. the one a sign-in made a session
   // for. A no-op without replicas.
   virtual void AlsoWroteFor(std::string_view user_id) { (void)user_id; }
+
+  // What later reads may reuse of this one's (store/shared_facts.h): the store's shared
+  // facts and the version of the access tables this transaction reads (on SQLite, one
+  // small query the first time), or an empty view.
+  virtual Result<SharedFactsView> shared_facts() { return SharedFactsView{}; }
 };
 
 // A monotonic count for GET /metrics, in Prometheus' text form: `name{labels} value`.
@@ -171,6 +189,10 @@ class Store {
 
   // "sqlite" or "postgres": for the few places where SQL must differ by dialect.
   virtual std::string_view dialect() const = 0;
+
+  // Whether its read transactions may share facts (Transaction::shared_facts): SQLite's
+  // do; PostgreSQL's never, since its policies run in the database.
+  virtual bool SharesFacts() const { return false; }
 
   // The store's counters for GET /metrics (none by default).
   virtual std::vector<Counter> Counters() const { return {}; }

@@ -191,4 +191,60 @@ describe('team accounts', () => {
       assert.equal(direct.error.code, '42501', 'the field stays protected from plain updates');
     });
   });
+
+  // On SQLite the server keeps what it learnt of sessions and memberships for the reads
+  // after (store/shared_facts.h). Each step reads first, so a stale answer would show.
+  describe('access is checked again after every change, even right after a read', () => {
+    let team, dave, viewerRole;
+    const sees = async () => (await dave.client.from('accounts').select('id').eq('id', team.id)).data;
+    const may = async (permission) => (await dave.client.rpc('has_permission',
+      { user_id: dave.user.id, account_id: team.id, permission_name: permission })).data;
+    before(async () => {
+      dave = await signedUpUser(server);
+      team = (await owner.client.rpc('create_team_account', { account_name: 'Fresh Co' })).data;
+      viewerRole = `viewer-${Date.now()}`;
+      assert.equal((await admin.from('roles').insert({ name: viewerRole, hierarchy_level: 50 + Math.random() })).error, null);
+      const joined = await admin.from('accounts_memberships').insert({ user_id: dave.user.id, account_id: team.id, account_role: viewerRole });
+      assert.equal(joined.error, null, joined.error?.message);
+    });
+
+    it('a removed member is refused at once, and let in again at once', async () => {
+      assert.deepEqual(await sees(), [{ id: team.id }]);
+      assert.deepEqual(await sees(), [{ id: team.id }]);
+      const removed = await owner.client.rpc('remove_member', { account_id: team.id, user_id: dave.user.id });
+      assert.equal(removed.error, null, removed.error?.message);
+      assert.deepEqual(await sees(), []);
+      const back = await admin.from('accounts_memberships').insert({ user_id: dave.user.id, account_id: team.id, account_role: viewerRole });
+      assert.equal(back.error, null, back.error?.message);
+      assert.deepEqual(await sees(), [{ id: team.id }]);
+    });
+
+    it('a permission granted to or taken from a role counts at once', async () => {
+      assert.equal(await may('billing.manage'), false);
+      assert.equal(await may('billing.manage'), false);
+      const granted = await admin.from('role_permissions').insert({ role: viewerRole, permission: 'billing.manage' });
+      assert.equal(granted.error, null, granted.error?.message);
+      assert.equal(await may('billing.manage'), true);
+      const revoked = await admin.from('role_permissions').delete().eq('role', viewerRole).eq('permission', 'billing.manage');
+      assert.equal(revoked.error, null, revoked.error?.message);
+      assert.equal(await may('billing.manage'), false);
+    });
+
+    it('a ban and a sign-out stop a session that was just used', async () => {
+      const token = (await dave.client.auth.getSession()).data.session.access_token;
+      const read = () => fetch(`${server.url}/rest/v1/accounts?select=id&id=eq.${team.id}`,
+        { headers: { apikey: server.keys().anon, Authorization: `Bearer ${token}` } });
+      assert.equal((await read()).status, 200);
+      assert.equal((await admin.auth.admin.updateUserById(dave.user.id, { ban_duration: '1h' })).error, null);
+      const banned = await read();
+      assert.equal(banned.status, 403);
+      assert.match(await banned.text(), /banned/i);
+      assert.equal((await admin.auth.admin.updateUserById(dave.user.id, { ban_duration: 'none' })).error, null);
+      assert.equal((await read()).status, 200);
+      assert.equal((await dave.client.auth.signOut({ scope: 'local' })).error, null);
+      const ended = await read();
+      assert.equal(ended.status, 401);
+      assert.match(await ended.text(), /session/i);
+    });
+  });
 });

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "crypto/hash.h"
 #include "crypto/jwt.h"
+#include "store/shared_facts.h"
 
 namespace tb::api::auth {
 
@@ -18,6 +19,25 @@ std::string Member(const rapidjson::Document& doc, const char* name) {
   const auto it = doc.FindMember(name);
   if (it == doc.MemberEnd() || !it->value.IsString()) return "";
   return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+// The session check's rows for `identity` in a read transaction: kept in the store's
+// shared facts, so a read at the same version of the access tables that asked before
+// answers without the query (store/shared_facts.h).
+Result<std::shared_ptr<const store::Rows>> SharedSessionRows(store::Transaction& txn, const policy::Identity& identity,
+                                                             std::span<const store::Value> params) {
+  auto shared = txn.shared_facts();
+  if (!shared) return std::move(shared).error();
+  std::string key;
+  if (*shared) {
+    key = "session " + identity.session_id + " " + identity.user_id;
+    if (auto rows = shared->facts->Find<store::Rows>(shared->version, key)) return rows;
+  }
+  auto rows = txn.Query(tb::auth::SessionService::CheckSql(txn.dialect()), params);
+  if (!rows) return std::move(rows).error();
+  auto kept = std::make_shared<const store::Rows>(std::move(*rows));
+  if (*shared) shared->facts->Remember(shared->version, std::move(key), kept);
+  return kept;
 }
 
 }  // namespace
@@ -105,11 +125,24 @@ Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Acces
   }
   const store::Value params[] = {store::Value::Text(identity.session_id), store::Value::Text(identity.user_id)};
   store::Rows rows;
-  auto txn = context.store->BeginThen(access, request, tb::auth::SessionService::CheckSql(context.store->dialect()),
-                                      params, &rows);
-  if (!txn) return std::move(txn).error();
-  checked.txn = std::move(*txn);
-  auto state = context.sessions->CheckAnswer(rows);
+  const store::Rows* answer = &rows;
+  std::shared_ptr<const store::Rows> shared_rows;
+  if (access == store::Access::kRead && context.store->SharesFacts()) {
+    auto txn = context.store->Begin(access, request);
+    if (!txn) return std::move(txn).error();
+    checked.txn = std::move(*txn);
+    auto found = SharedSessionRows(*checked.txn, identity, params);
+    if (!found) return std::move(found).error();
+    shared_rows = std::move(*found);
+    answer = shared_rows.get();
+  } else {
+    // PostgreSQL sends the check in BEGIN's round trip.
+    auto txn = context.store->BeginThen(access, request, tb::auth::SessionService::CheckSql(context.store->dialect()),
+                                        params, &rows);
+    if (!txn) return std::move(txn).error();
+    checked.txn = std::move(*txn);
+  }
+  auto state = context.sessions->CheckAnswer(*answer);
   if (!state) {
     checked.session = std::move(state).error();
   } else {

@@ -219,16 +219,36 @@ Status SqliteConnection::RegisterFunctions(std::shared_ptr<const std::vector<Sca
   return Ok();
 }
 
-void SqliteConnection::BeginScope(const RequestContext& request, std::shared_ptr<const SchemaInfo> schema) {
+void SqliteConnection::BeginScope(const RequestContext& request, std::shared_ptr<const SchemaInfo> schema,
+                                  SharedFacts* facts) {
   request_ = request;
   scope_schema_ = std::move(schema);
   memo_.reset();
+  facts_ = facts;
+  facts_version_.reset();
 }
 
 void SqliteConnection::EndScope() {
   request_ = RequestContext{};
   scope_schema_.reset();
   memo_.reset();
+  facts_ = nullptr;
+  facts_version_.reset();
+}
+
+Result<SharedFactsView> SqliteConnection::shared_facts() {
+  // Outside a transaction (SQLite rolls one back by itself after some errors) every
+  // statement has a snapshot of its own: nothing to share.
+  if (facts_ == nullptr || sqlite3_get_autocommit(db_) != 0) return SharedFactsView{};
+  if (!facts_version_) {
+    auto rows = Query("SELECT n FROM kit_access_version", {});
+    if (!rows) return std::move(rows).error();
+    if (rows->rows.size() != 1 || rows->rows[0][0].kind() != Value::Kind::kInt) {
+      return Error::Make(ErrorCode::kInternal, "kit_access_version must hold one row");
+    }
+    facts_version_ = rows->rows[0][0].as_int();
+  }
+  return SharedFactsView{facts_, *facts_version_};
 }
 
 Result<Rows> SqliteConnection::Query(std::string_view sql, std::span<const Value> params) {
@@ -339,6 +359,7 @@ Status SqliteConnection::Step(std::string_view sql, CachedStatement& entry, Rows
 
 Status SqliteConnection::Control(std::string_view sql) {
   memo_.reset();
+  facts_version_.reset();  // a new transaction, a new snapshot
   auto done = Execute(sql, {});
   if (!done) return std::move(done).error();
   return Ok();

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -38,6 +39,7 @@ struct FunctionBinding {
 struct SchemaInfo {
   uint64_t generation = 0;                         // changes whenever the info is re-read
   std::set<std::string, std::less<>> enum_types;  // names created as enums
+  bool has_access_version = false;                 // kit_access_version (migration 0022)
 };
 
 struct ConnectionOptions {
@@ -70,14 +72,19 @@ class SqliteConnection final : public CallContext {
 
   // Who the current transaction runs for, and the schema facts its queries are typed
   // with; the registered functions read them. Set when a transaction begins, cleared when
-  // it ends (which also empties the memo).
-  void BeginScope(const RequestContext& request, std::shared_ptr<const SchemaInfo> schema);
+  // it ends (which also empties the memo). `facts`, for a read transaction only, is the
+  // store's shared facts (shared_facts.h), null when the transaction must not share them.
+  void BeginScope(const RequestContext& request, std::shared_ptr<const SchemaInfo> schema,
+                  SharedFacts* facts = nullptr);
   void EndScope();
 
   // CallContext, for registered functions.
   const RequestContext& request() const override { return request_; }
   Result<Rows> Query(std::string_view sql, std::span<const Value> params) override;
   std::any& memo() override { return memo_; }
+  // The scope's shared facts at the version its snapshot reads: kit_access_version.n,
+  // queried the first time and kept for the scope (a read's snapshot does not move).
+  Result<SharedFactsView> shared_facts() override;
 
   // Forgets cached statements (after schema changes, so column types are re-read).
   void ClearStatementCache();
@@ -105,6 +112,8 @@ class SqliteConnection final : public CallContext {
   RequestContext request_;
   std::shared_ptr<const SchemaInfo> scope_schema_;
   std::any memo_;
+  SharedFacts* facts_ = nullptr;          // the scope's, or null
+  std::optional<int64_t> facts_version_;  // read once per scope
   std::shared_ptr<const std::vector<ScalarFunction>> functions_;
   std::vector<std::unique_ptr<FunctionBinding>> bindings_;
 };

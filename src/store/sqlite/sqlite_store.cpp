@@ -11,9 +11,17 @@ namespace tb::store::sqlite {
 // A transaction on a borrowed connection; rolls back in its destructor unless committed.
 class SqliteStore::Txn final : public Transaction {
  public:
-  Txn(SqliteStore* store, SqliteConnection* conn, Access access,
+  // Scopes `conn` to `request`; a read shares the store's facts once the schema has
+  // kit_access_version.
+  Txn(SqliteStore* store, SqliteConnection* conn, Access access, const RequestContext& request,
       std::shared_ptr<const SchemaInfo> schema)
-      : store_(store), conn_(conn), access_(access), schema_(std::move(schema)) {}
+      : store_(store),
+        conn_(conn),
+        access_(access),
+        schema_(std::move(schema)),
+        facts_(access == Access::kRead && schema_->has_access_version ? &store->facts_ : nullptr) {
+    conn_->BeginScope(request, schema_, facts_);
+  }
 
   ~Txn() override {
     if (!finished_) (void)conn_->Control("ROLLBACK");
@@ -64,7 +72,12 @@ class SqliteStore::Txn final : public Transaction {
       released_request_ = std::move(request);
       return;
     }
-    conn_->BeginScope(request, schema_);
+    conn_->BeginScope(request, schema_, facts_);
+  }
+
+  Result<SharedFactsView> shared_facts() override {
+    if (conn_ == nullptr) return SharedFactsView{};
+    return conn_->shared_facts();
   }
 
  private:
@@ -85,6 +98,7 @@ class SqliteStore::Txn final : public Transaction {
   SqliteConnection* conn_;  // null once released (after a write's COMMIT)
   const Access access_;
   std::shared_ptr<const SchemaInfo> schema_;
+  SharedFacts* const facts_;  // the store's, for a read; null for a write
   RequestContext released_request_;
   bool finished_ = false;
 };
@@ -150,8 +164,7 @@ Result<std::unique_ptr<Transaction>> SqliteStore::Begin(Access access, const Req
     if (!reader) return std::move(reader).error();
     conn = *reader;
   }
-  auto txn = std::make_unique<Txn>(this, conn, access, schema());
-  conn->BeginScope(request, schema());
+  auto txn = std::make_unique<Txn>(this, conn, access, request, schema());
   // IMMEDIATE takes the write lock now, so a write transaction never fails half-way
   // because another process holds it; a reader's snapshot starts at its first read.
   if (Status s = conn->Control(access == Access::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
@@ -216,6 +229,10 @@ Status SqliteStore::RefreshSchema() {
       if (!rows) return std::move(rows).error();
       for (const auto& row : rows->rows) info->enum_types.insert(row[0].as_text());
     }
+    auto versioned = (*txn)->Query(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'kit_access_version'");
+    if (!versioned) return std::move(versioned).error();
+    info->has_access_version = !versioned->rows.empty();
   }
   std::lock_guard lock(mu_);
   // Cached statements typed their columns against the old generation; SqliteConnection

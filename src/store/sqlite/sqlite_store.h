@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "store/sqlite/group_sync.h"
+#include "store/shared_facts.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/store.h"
 
@@ -42,6 +43,7 @@ class SqliteStore final : public Store {
   using Store::Begin;
   Result<std::unique_ptr<Transaction>> Begin(Access access, const RequestContext& request) override;
   std::string_view dialect() const override { return "sqlite"; }
+  bool SharesFacts() const override { return true; }
   Status RefreshSchema() override;
   void Close() override;
 
@@ -69,6 +71,7 @@ class SqliteStore final : public Store {
   bool closed_ = false;                          // guarded by mu_
   std::shared_ptr<const SchemaInfo> schema_;     // guarded by mu_
   uint64_t schema_generation_ = 0;               // guarded by mu_
+  SharedFacts facts_;                            // lent to read transactions
 };
 
 }  // namespace tb::store::sqlite
