@@ -62,23 +62,6 @@ const std::string& Caller(CallContext& c) { return c.request().user_id; }
 
 Result<bool> Exists(CallContext& c, std::string_view sql, std::span<const Value> params);
 
-// What `load` reads from the access tables, once per version of them: from the store's
-// shared facts when a read at the same version loaded it already (store/shared_facts.h),
-// else loaded now and kept there under `key`.
-template <typename T, typename Load>
-Result<std::shared_ptr<const T>> SharedFact(CallContext& c, std::string key, Load load) {
-  auto shared = c.shared_facts();
-  if (!shared) return std::move(shared).error();
-  if (*shared) {
-    if (auto found = shared->facts->Find<T>(shared->version, key)) return found;
-  }
-  Result<T> loaded = load();
-  if (!loaded) return std::move(loaded).error();
-  auto kept = std::make_shared<const T>(std::move(*loaded));
-  if (*shared) shared->facts->Remember(shared->version, std::move(key), kept);
-  return kept;
-}
-
 Result<Membership> LoadMembership(CallContext& c, const std::string& account_id) {
   Membership found;
   const Value params[] = {Value::Text(Caller(c)), Value::Text(account_id)};
@@ -105,8 +88,8 @@ Result<const Membership*> MembershipOf(CallContext& c, const std::string& accoun
   CallerFacts& facts = FactsOf(c);
   auto it = facts.memberships.find(account_id);
   if (it == facts.memberships.end()) {
-    auto found = SharedFact<Membership>(c, "member " + Caller(c) + " " + account_id,
-                                        [&] { return LoadMembership(c, account_id); });
+    auto found = store::SharedFact<Membership>(c.shared_facts(), "member " + Caller(c) + " " + account_id,
+                                               [&] { return LoadMembership(c, account_id); });
     if (!found) return std::move(found).error();
     it = facts.memberships.emplace(account_id, std::move(*found)).first;
   }
@@ -118,7 +101,7 @@ Result<bool> OwnsAccount(CallContext& c, const std::string& account_id) {
   CallerFacts& facts = FactsOf(c);
   auto it = facts.owned.find(account_id);
   if (it == facts.owned.end()) {
-    auto owns = SharedFact<bool>(c, "owner " + Caller(c) + " " + account_id, [&] {
+    auto owns = store::SharedFact<bool>(c.shared_facts(), "owner " + Caller(c) + " " + account_id, [&] {
       const Value params[] = {Value::Text(account_id), Value::Text(Caller(c))};
       return Exists(c, "SELECT 1 FROM accounts WHERE id = $1 AND primary_owner_user_id = $2", params);
     });
@@ -149,7 +132,7 @@ bool IsAal2(CallContext& c) { return Aal(c) == "aal2"; }
 Status CheckPermissionName(CallContext& c, const std::string& name) {
   CallerFacts& facts = FactsOf(c);
   if (!facts.known_permissions) {
-    auto known = SharedFact<PermissionNames>(c, "permissions", [&]() -> Result<PermissionNames> {
+    auto known = store::SharedFact<PermissionNames>(c.shared_facts(), "permissions", [&]() -> Result<PermissionNames> {
       auto rows = c.Query("SELECT value FROM kit_enum_values WHERE type_name = 'app_permissions'");
       if (!rows) return std::move(rows).error();
       PermissionNames names;

@@ -29,6 +29,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/result.h"
+#include "store/store.h"
+
 namespace tb::store {
 
 class SharedFacts {
@@ -66,5 +69,21 @@ class SharedFacts {
 
   mutable std::array<Shard, kShards> shards_;
 };
+
+// What `load` (returning Result<T>) reads from the access tables, once per version of them:
+// from `view`'s shared facts when a read at the same version loaded it already, else loaded
+// now and kept there under `key`. With an empty view (a write, PostgreSQL), just `load()`.
+template <typename T, typename Load>
+Result<std::shared_ptr<const T>> SharedFact(Result<SharedFactsView> view, std::string key, Load load) {
+  if (!view) return std::move(view).error();
+  if (*view) {
+    if (auto found = view->facts->Find<T>(view->version, key)) return found;
+  }
+  Result<T> loaded = load();
+  if (!loaded) return std::move(loaded).error();
+  auto kept = std::make_shared<const T>(std::move(*loaded));
+  if (*view) view->facts->Remember(view->version, std::move(key), kept);
+  return kept;
+}
 
 }  // namespace tb::store

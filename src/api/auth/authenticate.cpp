@@ -21,25 +21,6 @@ std::string Member(const rapidjson::Document& doc, const char* name) {
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
-// The session check's rows for `identity` in a read transaction: kept in the store's
-// shared facts, so a read at the same version of the access tables that asked before
-// answers without the query (store/shared_facts.h).
-Result<std::shared_ptr<const store::Rows>> SharedSessionRows(store::Transaction& txn, const policy::Identity& identity,
-                                                             std::span<const store::Value> params) {
-  auto shared = txn.shared_facts();
-  if (!shared) return std::move(shared).error();
-  std::string key;
-  if (*shared) {
-    key = "session " + identity.session_id + " " + identity.user_id;
-    if (auto rows = shared->facts->Find<store::Rows>(shared->version, key)) return rows;
-  }
-  auto rows = txn.Query(tb::auth::SessionService::CheckSql(txn.dialect()), params);
-  if (!rows) return std::move(rows).error();
-  auto kept = std::make_shared<const store::Rows>(std::move(*rows));
-  if (*shared) shared->facts->Remember(shared->version, std::move(key), kept);
-  return kept;
-}
-
 }  // namespace
 
 Result<policy::Identity> VerifyCredentials(const http::Request& request, const AuthContext& context) {
@@ -124,25 +105,28 @@ Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Acces
     return checked;
   }
   const store::Value params[] = {store::Value::Text(identity.session_id), store::Value::Text(identity.user_id)};
-  store::Rows rows;
-  const store::Rows* answer = &rows;
-  std::shared_ptr<const store::Rows> shared_rows;
-  if (access == store::Access::kRead && context.store->SharesFacts()) {
+  const std::string_view sql = tb::auth::SessionService::CheckSql(context.store->dialect());
+  std::shared_ptr<const store::Rows> rows;
+  if (context.store->SharesFacts()) {
+    // A read at the same version of the access tables that checked this session before
+    // answers without the query (store/shared_facts.h).
     auto txn = context.store->Begin(access, request);
     if (!txn) return std::move(txn).error();
     checked.txn = std::move(*txn);
-    auto found = SharedSessionRows(*checked.txn, identity, params);
+    auto found = store::SharedFact<store::Rows>(checked.txn->shared_facts(),
+                                                "session " + identity.session_id + " " + identity.user_id,
+                                                [&] { return checked.txn->Query(sql, params); });
     if (!found) return std::move(found).error();
-    shared_rows = std::move(*found);
-    answer = shared_rows.get();
+    rows = std::move(*found);
   } else {
     // PostgreSQL sends the check in BEGIN's round trip.
-    auto txn = context.store->BeginThen(access, request, tb::auth::SessionService::CheckSql(context.store->dialect()),
-                                        params, &rows);
+    store::Rows first;
+    auto txn = context.store->BeginThen(access, request, sql, params, &first);
     if (!txn) return std::move(txn).error();
     checked.txn = std::move(*txn);
+    rows = std::make_shared<const store::Rows>(std::move(first));
   }
-  auto state = context.sessions->CheckAnswer(*answer);
+  auto state = context.sessions->CheckAnswer(*rows);
   if (!state) {
     checked.session = std::move(state).error();
   } else {

@@ -359,7 +359,6 @@ Status SqliteConnection::Step(std::string_view sql, CachedStatement& entry, Rows
 
 Status SqliteConnection::Control(std::string_view sql) {
   memo_.reset();
-  facts_version_.reset();  // a new transaction, a new snapshot
   auto done = Execute(sql, {});
   if (!done) return std::move(done).error();
   return Ok();
