@@ -30,4 +30,20 @@ Result<std::unique_ptr<Transaction>> Store::BeginThen(Access access, const Reque
   return txn;
 }
 
+StatementResults QueryEach(Transaction& txn, std::span<const Statement> statements) {
+  StatementResults results;
+  results.reserve(statements.size());
+  for (const Statement& statement : statements) {
+    results.push_back(txn.Query(statement.sql, statement.params));
+    if (!results.back()) break;
+  }
+  return results;
+}
+
+Result<StatementResults> Store::Read(const RequestContext& request, std::span<const Statement> statements) {
+  auto txn = Begin(Access::kRead, request);
+  if (!txn) return std::move(txn).error();
+  return QueryEach(**txn, statements);
+}
+
 }  // namespace tb::store

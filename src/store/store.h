@@ -41,6 +41,16 @@ struct Rows {
   int ColumnIndex(std::string_view name) const;
 };
 
+// A statement and its parameters, for the calls that send several at once.
+struct Statement {
+  std::string_view sql;
+  std::span<const Value> params;
+};
+
+// What several statements gave, in order: each one's rows, until one fails; that one's
+// error is the last entry, and the statements after it did not run.
+using StatementResults = std::vector<Result<Rows>>;
+
 // Who a transaction runs for, as PostgREST tells PostgreSQL: the database role and the
 // caller's verified JWT claims. On PostgreSQL the transaction runs SET LOCAL ROLE and sets
 // request.jwt.claims; on SQLite the functions registered below read it. A default
@@ -171,6 +181,9 @@ class AsServer {
   RequestContext caller_;
 };
 
+// Runs `statements` in `txn` in order, until one fails (StatementResults).
+StatementResults QueryEach(Transaction& txn, std::span<const Statement> statements);
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -186,6 +199,12 @@ class Store {
   virtual Result<std::unique_ptr<Transaction>> BeginThen(Access access, const RequestContext& request,
                                                          std::string_view sql, std::span<const Value> params,
                                                          Rows* rows);
+
+  // A whole read for `request`: one read-only transaction that runs `statements` in order
+  // and ends. The same as Begin(kRead) and QueryEach; PostgreSQL sends BEGIN, the caller's
+  // settings, the statements and COMMIT in one round trip. Fails only when the
+  // transaction could not begin.
+  virtual Result<StatementResults> Read(const RequestContext& request, std::span<const Statement> statements);
 
   // "sqlite" or "postgres": for the few places where SQL must differ by dialect.
   virtual std::string_view dialect() const = 0;

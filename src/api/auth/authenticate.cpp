@@ -1,5 +1,7 @@
 #include "api/auth/authenticate.h"
 
+#include <array>
+
 #include <rapidjson/document.h>
 
 #include "base/strings.h"
@@ -19,6 +21,11 @@ std::string Member(const rapidjson::Document& doc, const char* name) {
   const auto it = doc.FindMember(name);
   if (it == doc.MemberEnd() || !it->value.IsString()) return "";
   return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+// The parameters of SessionService::CheckSql for `identity`'s session.
+std::array<store::Value, 2> SessionCheckParams(const policy::Identity& identity) {
+  return {store::Value::Text(identity.session_id), store::Value::Text(identity.user_id)};
 }
 
 }  // namespace
@@ -104,7 +111,7 @@ Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Acces
     checked.txn = std::move(*txn);
     return checked;
   }
-  const store::Value params[] = {store::Value::Text(identity.session_id), store::Value::Text(identity.user_id)};
+  const auto params = SessionCheckParams(identity);
   const std::string_view sql = tb::auth::SessionService::CheckSql(context.store->dialect());
   std::shared_ptr<const store::Rows> rows;
   if (context.store->SharesFacts()) {
@@ -133,6 +140,39 @@ Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Acces
     identity.aal = state->aal;
   }
   return checked;
+}
+
+Result<CheckedRead> ReadChecked(const AuthContext& context, const store::RequestContext& request,
+                                policy::Identity& identity, std::span<const store::Statement> statements) {
+  CheckedRead read;
+  if (identity.is_user() && context.store->SharesFacts()) {
+    // SQLite: no round trips to save; the session check may come from shared facts.
+    auto checked = BeginChecked(context, store::Access::kRead, request, identity);
+    if (!checked) return std::move(checked).error();
+    read.session = std::move(checked->session);
+    if (read.session) read.results = store::QueryEach(*checked->txn, statements);
+    return read;
+  }
+  if (!identity.is_user()) {
+    auto results = context.store->Read(request, statements);
+    if (!results) return std::move(results).error();
+    read.results = std::move(*results);
+    return read;
+  }
+  const auto params = SessionCheckParams(identity);
+  std::vector<store::Statement> all{{tb::auth::SessionService::CheckSql(context.store->dialect()), params}};
+  all.insert(all.end(), statements.begin(), statements.end());
+  auto results = context.store->Read(request, all);
+  if (!results) return std::move(results).error();
+  if (!results->front()) return std::move(results->front()).error();
+  auto state = context.sessions->CheckAnswer(*results->front());
+  if (!state) {
+    read.session = std::move(state).error();
+    return read;
+  }
+  identity.aal = state->aal;
+  read.results.assign(std::make_move_iterator(results->begin() + 1), std::make_move_iterator(results->end()));
+  return read;
 }
 
 Result<policy::Identity> Authenticate(const http::Request& request, const AuthContext& context) {

@@ -32,6 +32,16 @@ struct CheckedTransaction {
 };
 Result<CheckedTransaction> BeginChecked(const AuthContext& context, store::Access access,
                                         const store::RequestContext& request, policy::Identity& identity);
+// …or a whole read (Store::Read) after that check: each statement's rows, or the session's
+// failure and no rows. On PostgreSQL the check, the statements and the end of the
+// transaction go in one round trip: the statements run before the check is answered, and
+// their rows are dropped when it fails (a read-only transaction has nothing to undo).
+struct CheckedRead {
+  Status session = Ok();
+  store::StatementResults results;  // empty when `session` failed
+};
+Result<CheckedRead> ReadChecked(const AuthContext& context, const store::RequestContext& request,
+                                policy::Identity& identity, std::span<const store::Statement> statements);
 
 // The client's IP and user agent, for session and token audit columns.
 tb::auth::ClientInfo ClientOf(const http::Request& request);

@@ -37,6 +37,10 @@ Result<policy::Identity> AuthenticateRest(const http::Request& request, const Re
 // session still stands (logged out → 401 PGRST301, banned → 403); sets identity.aal.
 Result<std::unique_ptr<store::Transaction>> BeginFor(const RestContext& context, policy::Identity& identity,
                                                       store::Access access);
+// A whole read for `identity` after the same check (auth::ReadChecked): each statement's
+// rows, in order, until one fails (store::StatementResults).
+Result<store::StatementResults> ReadFor(const RestContext& context, policy::Identity& identity,
+                                        std::span<const store::Statement> statements);
 
 // What the transaction runs as (store::RequestContext) for `identity`.
 store::RequestContext RequestContextFor(const policy::Identity& identity);

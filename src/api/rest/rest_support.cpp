@@ -38,6 +38,14 @@ Result<std::unique_ptr<store::Transaction>> BeginFor(const RestContext& context,
   return std::move(checked->txn);
 }
 
+Result<store::StatementResults> ReadFor(const RestContext& context, policy::Identity& identity,
+                                        std::span<const store::Statement> statements) {
+  auto read = auth::ReadChecked(*context.auth, RequestContextFor(identity), identity, statements);
+  if (!read) return std::move(read).error();
+  if (!read->session) return AsRestError(read->session.error());
+  return std::move(read->results);
+}
+
 store::RequestContext RequestContextFor(const policy::Identity& identity) {
   return store::RequestContext{policy::RoleName(identity.role), identity.user_id, identity.claims_json};
 }

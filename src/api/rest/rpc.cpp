@@ -485,11 +485,11 @@ http::Response CallFunction(http::Request& request, const RestContext& context) 
   std::string sql = "SELECT \"" + helper->function.name + "\"(";
   for (size_t i = 0; i < values.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
   sql += ")";
-  auto txn = BeginFor(context, *identity, store::Access::kRead);
-  if (!txn) return ErrorResponse(txn.error(), signed_in);
-  auto rows = (*txn)->Query(sql, values);
-  if (!rows) return ErrorResponse(rows.error(), signed_in);
-  const Value& result = rows->rows.at(0).at(0);
+  const store::Statement call{sql, values};
+  auto results = ReadFor(context, *identity, std::span(&call, 1));
+  if (!results) return ErrorResponse(results.error(), signed_in);
+  if (!results->back()) return ErrorResponse(results->back().error(), signed_in);
+  const Value& result = results->front()->rows.at(0).at(0);
   std::string json = result.is_null() ? "null" : result.as_bool() ? "true" : "false";
   return http::Response::Json(200, std::move(json));
 }

@@ -424,16 +424,14 @@ http::Response ReadRows(http::Request& request, const RestContext& context) {
   sql.text = prefix + "SELECT " + Columns(*columns) + " FROM " + Quote(relation.name) + " WHERE " + plan->where + plan->order +
              PageSql(page ? page->limit : std::nullopt, offset, sql);
 
-  auto txn = BeginFor(context, p->identity, store::Access::kRead);
-  if (!txn) return Fail(txn.error(), p->signed_in);
-  auto rows = (*txn)->Query(sql.text, sql.params());
-  if (!rows) return Fail(rows.error(), p->signed_in);
+  const store::Statement statements[] = {{sql.text, sql.params()},
+                                         {count_sql, std::span(sql.params()).first(count_params)}};
+  auto results = ReadFor(context, p->identity, std::span(statements, p->prefer.count ? 2 : 1));
+  if (!results) return Fail(results.error(), p->signed_in);
+  if (!results->back()) return Fail(results->back().error(), p->signed_in);
+  const store::Rows* rows = &*results->front();
   std::optional<int64_t> total;
-  if (p->prefer.count) {
-    auto counted = (*txn)->Query(count_sql, std::span(sql.params()).first(count_params));
-    if (!counted) return Fail(counted.error(), p->signed_in);
-    total = counted->rows[0][0].as_int();
-  }
+  if (p->prefer.count) total = (*results)[1]->rows[0][0].as_int();
 
   const bool single = WantsObject(request);
   if (single && rows->rows.size() != 1) return Fail(NotOneRow(rows->rows.size()), p->signed_in);

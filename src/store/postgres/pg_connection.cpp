@@ -424,13 +424,13 @@ Status PgConnection::ExecuteScript(std::string_view sql) {
 Result<Rows> PgConnection::ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
                                        const TypeNames& types) {
   const Statement statement{sql, params};
-  auto rows = ControlThen(control, std::span<const Statement>(&statement, 1), types);
-  if (!rows) return std::move(rows).error();
-  return std::move(rows->front());
+  auto results = Flight(control, std::span<const Statement>(&statement, 1), {}, types);
+  if (!results) return std::move(results).error();
+  return std::move(results->front());
 }
 
-Result<std::vector<Rows>> PgConnection::ControlThen(std::string_view control, std::span<const Statement> statements,
-                                                    const TypeNames& types) {
+Result<StatementResults> PgConnection::Flight(std::string_view begin, std::span<const Statement> statements,
+                                              std::string_view end, const TypeNames& types) {
   struct Outgoing {
     Params params;
     std::string name;  // empty: the statement goes out unnamed
@@ -438,21 +438,32 @@ Result<std::vector<Rows>> PgConnection::ControlThen(std::string_view control, st
   };
   std::vector<Outgoing> out;
   out.reserve(statements.size());
+  // Room for all of them first: starting over halfway would drop names already taken.
+  if (prepared_.names.size() + statements.size() > kMaxPrepared) DeallocateAll(conn_, prepared_);
+  // A statement PostgreSQL cannot prepare (an unknown column, say) is that statement's
+  // failure: the ones before it still go out, and it and the rest, with `end`, do not.
+  std::optional<Error> unprepared;
   for (const Statement& statement : statements) {
-    Outgoing& o = out.emplace_back(Outgoing{Params(statement.params), {}, {}});
+    Outgoing o{Params(statement.params), {}, {}};
     if (prepared_.named) {
       auto prepared_name = PreparedName(conn_, prepared_, statement.sql, o.params);
-      if (!prepared_name) return std::move(prepared_name).error();
+      if (!prepared_name) {
+        unprepared = std::move(prepared_name).error();
+        end = {};
+        break;
+      }
       o.name = std::move(*prepared_name);
     } else {
       o.text = std::string(statement.sql);
     }
+    out.push_back(std::move(o));
   }
-  const std::string control_text(control);
+  statements = statements.first(out.size());
+  const std::string begin_text(begin), end_text(end);
   // Everything goes out before any answer is read; PostgreSQL runs them in order and, once
   // one fails, skips the rest up to the sync (PGRES_PIPELINE_ABORTED).
-  if (PQenterPipelineMode(conn_) != 1) return ErrorFromResult(nullptr, conn_, control, false);
-  bool sent = PQsendQueryParams(conn_, control_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  if (PQenterPipelineMode(conn_) != 1) return ErrorFromResult(nullptr, conn_, begin, false);
+  bool sent = PQsendQueryParams(conn_, begin_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   for (const Outgoing& o : out) {
     const Params& p = o.params;
     sent = sent && (o.name.empty() ? PQsendQueryParams(conn_, o.text.c_str(), p.size(), p.types(), p.values(),
@@ -460,20 +471,34 @@ Result<std::vector<Rows>> PgConnection::ControlThen(std::string_view control, st
                                    : PQsendQueryPrepared(conn_, o.name.c_str(), p.size(), p.values(), p.lengths(),
                                                          p.formats(), 0)) == 1;
   }
+  if (!end.empty()) sent = sent && PQsendQueryParams(conn_, end_text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
   sent = sent && PQpipelineSync(conn_) == 1;
-  Status status = Ok();
-  std::vector<Rows> rows(statements.size());
-  if (!sent) status = ErrorFromResult(nullptr, conn_, control, false);
-  for (size_t i = 0; sent && i <= statements.size(); ++i) {
+  // Answers, in order: `begin`'s, each statement's, `end`'s. The flight fails on `begin`,
+  // `end` or the connection; a statement's own error is its result.
+  Status status = sent ? Ok() : ErrorFromResult(nullptr, conn_, begin, false);
+  StatementResults results;
+  bool statement_failed = false;
+  const size_t answers = statements.size() + (end.empty() ? 1 : 2);
+  for (size_t i = 0; sent && i < answers; ++i) {
     ResultPtr r(PQgetResult(conn_));
     const ExecStatusType got = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    const std::string_view what = i == 0 ? control : statements[i - 1].sql;
-    if (status && got != PGRES_COMMAND_OK && got != PGRES_TUPLES_OK) {
-      if (i > 0 && !out[i - 1].name.empty()) ForgetIfStale(r.get(), prepared_, out[i - 1].name);
-      status = ErrorFromResult(r.get(), conn_, what, false);
+    const bool ok = got == PGRES_COMMAND_OK || got == PGRES_TUPLES_OK;
+    const bool is_statement = i > 0 && i <= statements.size();
+    if (!r) {
+      if (status) status = ErrorFromResult(nullptr, conn_, begin, false);
+      break;  // the connection is gone: nothing more comes
     }
-    if (status && i > 0 && got == PGRES_TUPLES_OK) rows[i - 1] = RowsOf(r.get(), types);
-    if (!r) break;  // the connection is gone: nothing more comes
+    if (is_statement && status && !statement_failed) {
+      if (ok) {
+        results.emplace_back(RowsOf(r.get(), types));
+      } else {
+        if (!out[i - 1].name.empty()) ForgetIfStale(r.get(), prepared_, out[i - 1].name);
+        results.emplace_back(ErrorFromResult(r.get(), conn_, statements[i - 1].sql, false));
+        statement_failed = true;
+      }
+    } else if (!is_statement && !ok && status && !statement_failed) {
+      status = ErrorFromResult(r.get(), conn_, i == 0 ? begin : end, false);
+    }
     // Each statement's results end with a null.
     for (ResultPtr more(PQgetResult(conn_)); more; more.reset(PQgetResult(conn_))) {
     }
@@ -484,10 +509,11 @@ Result<std::vector<Rows>> PgConnection::ControlThen(std::string_view control, st
   if (PQexitPipelineMode(conn_) != 1) {
     // Answers left unread: the connection cannot be trusted with the next transaction.
     broken_ = true;
-    if (status) status = ErrorFromResult(nullptr, conn_, control, false);
+    if (status) status = ErrorFromResult(nullptr, conn_, begin, false);
   }
   if (!status) return std::move(status).error();
-  return rows;
+  if (unprepared && !statement_failed) results.emplace_back(std::move(*unprepared));
+  return results;
 }
 
 Status PgConnection::Control(std::string_view sql) {

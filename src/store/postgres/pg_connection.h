@@ -75,14 +75,13 @@ class PgConnection {
   // error; after a failing `control` the statement does not run.
   Result<Rows> ControlThen(std::string_view control, std::string_view sql, std::span<const Value> params,
                            const TypeNames& types);
-  // The same with several statements after `control`, all in the one round trip; returns
-  // each one's rows, in order. Once one fails, the rest do not run.
-  struct Statement {
-    std::string_view sql;
-    std::span<const Value> params;
-  };
-  Result<std::vector<Rows>> ControlThen(std::string_view control, std::span<const Statement> statements,
-                                        const TypeNames& types);
+  // `begin`, then `statements` in order, then `end` unless empty, all in one round trip.
+  // Fails when `begin` or `end` failed or the connection did; else each statement's rows
+  // until one fails (store::StatementResults), and then `end` does not run: the
+  // transaction is left open, in error, for the caller to roll back.
+  using Statement = store::Statement;
+  Result<StatementResults> Flight(std::string_view begin, std::span<const Statement> statements, std::string_view end,
+                                  const TypeNames& types);
 
   // False once the server closed the connection (restart, network) or a pipeline could
   // not be closed: the pool drops it.

@@ -105,13 +105,18 @@ class PgStore::Txn final : public Transaction {
                                          Value::Text(request_.claims_json), Value::Text(request_.user_id)};
     Status done = Ok();
     if (!begin.empty()) {
-      std::array<PgConnection::Statement, 2> statements = {PgConnection::Statement{kSetCaller, params}, {}};
-      if (first != nullptr) statements[1] = PgConnection::Statement{first->sql, first->params};
-      auto set = conn_->ControlThen(begin, std::span(statements.data(), first != nullptr ? 2 : 1), *types_);
+      std::vector<Statement> statements{Statement{kSetCaller, params}};
+      if (first != nullptr) statements.insert(statements.end(), first->statements.begin(), first->statements.end());
+      const bool end = first != nullptr && first->end;
+      auto set = conn_->Flight(begin, statements, end ? "COMMIT" : "", *types_);
       if (!set) {
         done = std::move(set).error();
+      } else if (!set->front()) {
+        done = std::move(set->front()).error();
       } else if (first != nullptr) {
-        *first->rows = std::move((*set)[1]);
+        first->results->assign(std::make_move_iterator(set->begin() + 1), std::make_move_iterator(set->end()));
+        // COMMIT ran only if every statement succeeded (PgConnection::Flight).
+        finished_ = end && set->size() == statements.size() && set->back();
       }
     } else if (auto set = conn_->Execute(kSetCaller, params); !set) {
       done = std::move(set).error();
@@ -186,8 +191,24 @@ Result<std::unique_ptr<Transaction>> PgStore::BeginThen(Access access, const Req
                                                         Rows* rows) {
   // A schema transaction sets no caller, so there is no flight to join.
   if (access == Access::kSchema) return Store::BeginThen(access, request, sql, params, rows);
-  const First first{sql, params, rows};
-  return BeginRouted(access, request, &first);
+  const Statement statement{sql, params};
+  StatementResults results;
+  const First first{std::span(&statement, 1), &results};
+  auto txn = BeginRouted(access, request, &first);
+  if (!txn) return txn;
+  if (!results.front()) return std::move(results.front()).error();
+  *rows = std::move(*results.front());
+  return txn;
+}
+
+Result<StatementResults> PgStore::Read(const RequestContext& request, std::span<const Statement> statements) {
+  StatementResults results;
+  const First first{statements, &results, /*end=*/true};
+  // The transaction is over when every statement succeeded; otherwise dropping it rolls
+  // back the one left in error.
+  auto txn = BeginRouted(Access::kRead, request, &first);
+  if (!txn) return std::move(txn).error();
+  return results;
 }
 
 Result<std::unique_ptr<Transaction>> PgStore::BeginRouted(Access access, const RequestContext& request,

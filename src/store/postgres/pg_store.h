@@ -54,6 +54,8 @@ class PgStore final : public Store {
   // BEGIN, the caller's settings and `sql` in one round trip.
   Result<std::unique_ptr<Transaction>> BeginThen(Access access, const RequestContext& request, std::string_view sql,
                                                  std::span<const Value> params, Rows* rows) override;
+  // BEGIN READ ONLY, the caller's settings, `statements` and COMMIT in one round trip.
+  Result<StatementResults> Read(const RequestContext& request, std::span<const Statement> statements) override;
   std::string_view dialect() const override { return "postgres"; }
   std::vector<Counter> Counters() const override { return routing_.Counters(); }
   Status RefreshSchema() override;
@@ -65,11 +67,11 @@ class PgStore final : public Store {
 
   // A transaction on a connection from `pool`, after one retry on a fresh connection when
   // the database restarted since the pool's idle ones were opened.
-  // With `first`, that statement runs in the same round trip as BEGIN (BeginThen).
+  // With `first`, its statements run in the same round trip as BEGIN (BeginThen, Read).
   struct First {
-    std::string_view sql;
-    std::span<const Value> params;
-    Rows* rows;
+    std::span<const Statement> statements;
+    StatementResults* results;
+    bool end = false;  // COMMIT in that round trip too, when every statement succeeded
   };
   Result<std::unique_ptr<Transaction>> BeginOn(ConnectionPool& pool, Access access, const RequestContext& request,
                                                const First* first = nullptr);

@@ -259,6 +259,79 @@ TEST_F(PgStoreTest, EachTransactionSetsItsOwnCallerAfterAFailure) {
   }
 }
 
+// Store::Read: BEGIN READ ONLY, the caller, the statements and COMMIT in one round trip.
+TEST_F(PgStoreTest, ReadRunsItsStatementsAsTheCallerAndEnds) {
+  CreateNotes();
+  const Value owner[] = {Value::Text("11111111-1111-4111-8111-111111111111")};
+  const Statement statements[] = {
+      {"SELECT body FROM public.notes ORDER BY body", {}},
+      {"SELECT count(*) FROM public.notes WHERE owner = $1::uuid", owner},
+      {"SELECT current_user::text, current_setting('transaction_read_only')", {}}};
+  auto read = store_->Read(User("22222222-2222-4222-8222-222222222222"), statements);
+  ASSERT_TRUE(read) << Describe(read.error());
+  ASSERT_EQ(read->size(), 3u);
+  for (const auto& result : *read) ASSERT_TRUE(result) << Describe(result.error());
+  // The policies are the caller's: their one row, none of the other owner's.
+  ASSERT_EQ((*read)[0]->rows.size(), 1u);
+  EXPECT_EQ((*read)[0]->rows[0][0], Value::Text("b1"));
+  EXPECT_EQ((*read)[1]->rows[0][0].as_int(), 0);
+  EXPECT_EQ((*read)[2]->rows[0][0], Value::Text("authenticated"));
+  EXPECT_EQ((*read)[2]->rows[0][1], Value::Text("on"));
+  // Nothing is left open: every pooled connection serves the next transactions.
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(CountNotes(Access::kWrite, User("11111111-1111-4111-8111-111111111111")), 2);
+  }
+}
+
+// A statement that fails ends the results with its error; the ones after it do not run,
+// and the transaction left in error is rolled back, so the connection serves again.
+TEST_F(PgStoreTest, ReadStopsAtTheFirstFailingStatement) {
+  CreateNotes();
+  const Statement statements[] = {{"SELECT count(*) FROM public.notes", {}},
+                                  {"SELECT no_such_column FROM public.notes", {}},
+                                  {"SELECT 1", {}}};
+  for (int i = 0; i < 6; ++i) {  // more than the pool holds: every connection is reused
+    auto read = store_->Read(User("11111111-1111-4111-8111-111111111111"), statements);
+    ASSERT_TRUE(read) << Describe(read.error());
+    ASSERT_EQ(read->size(), 2u);
+    ASSERT_TRUE((*read)[0]);
+    EXPECT_EQ((*read)[0]->rows[0][0].as_int(), 2);
+    ASSERT_FALSE((*read)[1]);
+    EXPECT_EQ((*read)[1].error().sqlstate, "42703");
+    EXPECT_EQ(CountNotes(Access::kRead, User("22222222-2222-4222-8222-222222222222")), 1);
+  }
+  // A read may not write: READ ONLY holds for the statements of the flight too.
+  const Statement write[] = {{"DELETE FROM public.notes", {}}};
+  auto refused = store_->Read(User("11111111-1111-4111-8111-111111111111"), write);
+  ASSERT_TRUE(refused) << Describe(refused.error());
+  ASSERT_EQ(refused->size(), 1u);
+  ASSERT_FALSE(refused->front());
+  EXPECT_EQ(refused->front().error().sqlstate, "25006");
+  EXPECT_EQ(CountNotes(Access::kRead, RequestContext{}), 3);
+}
+
+// The connection's prepared statements start over when full (kMaxPrepared = 512): a flight
+// that would cross that line starts over before it prepares, so none of its own names is
+// dropped before it runs.
+TEST_F(PgStoreTest, AFlightPastThePreparedStatementLimitStillRuns) {
+  PgStoreOptions options;
+  options.url = db_.url();
+  options.max_connections = 1;  // every statement below on the one connection
+  auto store = PgStore::Open(options);
+  ASSERT_TRUE(store) << Describe(store.error());
+  for (int i = 0; i < 510; ++i) {
+    auto txn = (*store)->Begin(Access::kRead, kAnon);
+    ASSERT_TRUE(txn) << Describe(txn.error());
+    ASSERT_TRUE((*txn)->Query("SELECT " + std::to_string(i)));
+  }
+  const Statement statements[] = {{"SELECT 'a'::text", {}}, {"SELECT 'b'::text", {}}, {"SELECT 'c'::text", {}}};
+  auto read = (*store)->Read(kAnon, statements);
+  ASSERT_TRUE(read) << Describe(read.error());
+  ASSERT_EQ(read->size(), 3u);
+  for (const auto& result : *read) ASSERT_TRUE(result) << Describe(result.error());
+  EXPECT_EQ((*read)[2]->rows[0][0], Value::Text("c"));
+}
+
 TEST_F(PgStoreTest, AnonWithoutGrantsIsRefusedWithPermissionDenied) {
   CreateNotes();
   auto txn = store_->Begin(Access::kRead, kAnon);
