@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
                     "A PostgreSQL read replica (postgres://…) for read-only requests; repeatable")
       ->envname("TENANTBASE_DATABASE_REPLICAS")
       ->delimiter(',');
-  serve->add_option("--threads", config.threads, "Worker threads (0: one per core)")
+  serve->add_option("--threads", config.threads, "Worker threads (0: two per core on SQLite, four on PostgreSQL)")
       ->envname("TENANTBASE_THREADS")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
