@@ -245,6 +245,19 @@ describe('team accounts', () => {
       const ended = await read();
       assert.equal(ended.status, 401);
       assert.match(await ended.text(), /session/i);
+      // On PostgreSQL a read's statements (the rows, the count, a helper call) run in the
+      // session check's round trip: whatever they answered, the ended session decides.
+      const ask = (path, init = {}) => fetch(`${server.url}/rest/v1/${path}`,
+        { ...init, headers: { apikey: server.keys().anon, Authorization: `Bearer ${token}`, ...init.headers } });
+      const counted = await ask(`accounts?select=id&id=eq.${team.id}`, { headers: { Prefer: 'count=exact' } });
+      assert.equal(counted.status, 401);
+      assert.equal((await counted.json()).code, 'PGRST301');
+      assert.equal(counted.headers.get('content-range'), null, 'no count of what it may no longer read');
+      const helper = await ask('rpc/has_permission', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ user_id: dave.user.id, account_id: team.id, permission_name: 'billing.manage' }),
+      });
+      assert.equal(helper.status, 401);
     });
   });
 });
