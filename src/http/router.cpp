@@ -53,6 +53,19 @@ void SortStandardFirst(std::vector<std::string>& methods) {
                    [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
 }
 
+// Does the pattern match the path's segments?
+bool PathMatches(const std::vector<std::string>& pattern, const std::vector<std::string_view>& segments) {
+  const bool rest = !pattern.empty() && IsRestCapture(pattern.back());
+  if (rest ? segments.size() < pattern.size() : pattern.size() != segments.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const bool same = rest && i + 1 == pattern.size()
+                          ? i + 1 < segments.size() || !segments[i].empty()
+                          : IsCapture(pattern[i]) ? !segments[i].empty() : pattern[i] == segments[i];
+    if (!same) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void Router::Add(std::string_view method, std::string_view pattern, Handler handler, Preflight preflight) {
@@ -85,25 +98,8 @@ Router::Match Router::Find(Request& request) const {
   const Route* best = nullptr;
   int best_fit = 0;
   for (const Route& route : routes_) {
-    const bool rest = !route.segments.empty() && IsRestCapture(route.segments.back());
-    if (rest ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) continue;
-    bool same_path = true;
-    for (size_t i = 0; i < route.segments.size() && same_path; ++i) {
-      if (rest && i + 1 == route.segments.size()) {
-        same_path = i + 1 < segments.size() || !segments[i].empty();
-      } else {
-        same_path = IsCapture(route.segments[i]) ? !segments[i].empty() : route.segments[i] == segments[i];
-      }
-    }
-    if (!same_path) continue;
-
+    if (!PathMatches(route.segments, segments)) continue;
     match.path_exists = true;
-    if (route.method == "*") {
-      for (std::string_view method : kStandardMethods) AddUnique(match.allowed, method);
-    } else {
-      AddUnique(match.allowed, route.method);
-      if (route.method == "GET") AddUnique(match.allowed, "HEAD");
-    }
     // Registration order breaks ties: register "/things/new" before "/things/{id}".
     const int fit = MethodFit(route.method, request.method);
     if (fit != 0 && (best == nullptr || fit < best_fit)) {
@@ -112,8 +108,20 @@ Router::Match Router::Find(Request& request) const {
     }
   }
   if (!match.path_exists) return match;
-  AddUnique(match.allowed, "OPTIONS");
-  SortStandardFirst(match.allowed);
+  // The Allow list only answers a request no route takes (405, or OPTIONS): built then.
+  if (best == nullptr) {
+    for (const Route& route : routes_) {
+      if (!PathMatches(route.segments, segments)) continue;
+      if (route.method == "*") {
+        for (std::string_view method : kStandardMethods) AddUnique(match.allowed, method);
+      } else {
+        AddUnique(match.allowed, route.method);
+        if (route.method == "GET") AddUnique(match.allowed, "HEAD");
+      }
+    }
+    AddUnique(match.allowed, "OPTIONS");
+    SortStandardFirst(match.allowed);
+  }
 
   if (best != nullptr) {
     match.handler = &best->handler;

@@ -54,7 +54,7 @@ class Router {
     const WebSocketHandler* websocket = nullptr;  // set for a WebSocket route
     const WebSocketOptions* websocket_options = nullptr;
     bool path_exists = false;          // some route matched the path (under any method)
-    std::vector<std::string> allowed;  // methods that do match the path (for Allow:)
+    std::vector<std::string> allowed;  // when no route takes the method: those that would (Allow:)
   };
   // Finds the route for request.method and request.path and fills request.path_params.
   Match Find(Request& request) const;

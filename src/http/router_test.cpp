@@ -156,8 +156,27 @@ TEST(Router, WildcardMethodMatchesAny) {
   const Router::Match match = router.Find(request);
   EXPECT_EQ(TagOf(match, request), "hook");
   EXPECT_EQ(request.PathParam("provider"), "stripe");
-  EXPECT_EQ(match.allowed, (std::vector<std::string>{"GET", "HEAD", "PUT", "PATCH", "POST",
-                                                     "DELETE", "OPTIONS"}));
+}
+
+TEST(Router, AllowListsOnlyTheMethodsOfThatPathStandardOnesFirst) {
+  Router router;
+  router.Add("*", "/x/{id}", Answer("any"));
+  router.Add("GET", "/x/{id}/{part}", Answer("part"));
+  router.Add("BREW", "/x/{id}/{part}", Answer("brew"));
+  Request request = Make("POST", "/x/1/2");
+  const Router::Match match = router.Find(request);
+  EXPECT_EQ(match.handler, nullptr);
+  EXPECT_EQ(match.allowed, (std::vector<std::string>{"GET", "HEAD", "OPTIONS", "BREW"}));
+}
+
+TEST(Router, AllowIsLeftEmptyWhenARouteTakesTheRequest) {
+  Router router;
+  router.Add("GET", "/x", Answer("get"));
+  router.Add("POST", "/x", Answer("post"));
+  Request request = Make("GET", "/x");
+  const Router::Match match = router.Find(request);
+  EXPECT_EQ(TagOf(match, request), "get");
+  EXPECT_TRUE(match.allowed.empty());
 }
 
 TEST(Router, ExactMethodBeatsWildcard) {

@@ -28,8 +28,13 @@ using PermissionNames = std::unordered_set<std::string>;
 // one indexed query per distinct account, never one per row (a user may belong to
 // thousands of accounts, so they are not all loaded up front). Memberships, ownership and
 // the permission names also go to the store's shared facts, for the reads after it.
+struct TextHash {  // finds by string_view, without a copy of the key
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+
 struct CallerFacts {
-  std::unordered_map<std::string, std::shared_ptr<const Membership>> memberships;
+  std::unordered_map<std::string, std::shared_ptr<const Membership>, TextHash, std::equal_to<>> memberships;
   std::unordered_map<std::string, bool> owned;  // is the caller the account's primary owner
   std::optional<bool> super_admin_row;
   std::optional<std::string> aal;
@@ -57,14 +62,21 @@ bool IsNull(const Value& v) { return v.is_null(); }
 std::string Text(const Value& v) {
   return v.kind() == Value::Kind::kText ? v.as_text() : v.kind() == Value::Kind::kInt ? std::to_string(v.as_int()) : "";
 }
+// The same, without copying a text value (policies call these helpers for every row);
+// `scratch` holds the text of any other kind.
+std::string_view TextView(const Value& v, std::string& scratch) {
+  if (v.kind() == Value::Kind::kText) return v.as_text();
+  scratch = Text(v);
+  return scratch;
+}
 
 const std::string& Caller(CallContext& c) { return c.request().user_id; }
 
 Result<bool> Exists(CallContext& c, std::string_view sql, std::span<const Value> params);
 
-Result<Membership> LoadMembership(CallContext& c, const std::string& account_id) {
+Result<Membership> LoadMembership(CallContext& c, std::string_view account_id) {
   Membership found;
-  const Value params[] = {Value::Text(Caller(c)), Value::Text(account_id)};
+  const Value params[] = {Value::Text(Caller(c)), Value::Text(std::string(account_id))};
   auto rows = c.Query(
       "SELECT m.account_role, r.hierarchy_level, rp.permission "
       "FROM accounts_memberships m JOIN roles r ON r.name = m.account_role "
@@ -83,12 +95,12 @@ Result<Membership> LoadMembership(CallContext& c, const std::string& account_id)
 }
 
 // The caller's membership of `account_id`, or null when they have none.
-Result<const Membership*> MembershipOf(CallContext& c, const std::string& account_id) {
+Result<const Membership*> MembershipOf(CallContext& c, std::string_view account_id) {
   if (Caller(c).empty() || account_id.empty()) return nullptr;
   CallerFacts& facts = FactsOf(c);
   auto it = facts.memberships.find(account_id);
   if (it == facts.memberships.end()) {
-    auto found = store::SharedFact<Membership>(c.shared_facts(), "member " + Caller(c) + " " + account_id,
+    auto found = store::SharedFact<Membership>(c.shared_facts(), "member " + Caller(c) + " " + std::string(account_id),
                                                [&] { return LoadMembership(c, account_id); });
     if (!found) return std::move(found).error();
     it = facts.memberships.emplace(account_id, std::move(*found)).first;
@@ -159,10 +171,11 @@ Result<bool> Exists(CallContext& c, std::string_view sql, std::span<const Value>
 Result<bool> IsAccountOwner(CallContext& c, const Value& account_id) { return OwnsAccount(c, Text(account_id)); }
 
 Result<bool> HasRoleOnAccount(CallContext& c, const Value& account_id, const Value& role) {
-  auto membership = MembershipOf(c, Text(account_id));
+  std::string scratch;
+  auto membership = MembershipOf(c, TextView(account_id, scratch));
   if (!membership) return std::move(membership).error();
   if (*membership == nullptr) return false;
-  return IsNull(role) || (*membership)->role == Text(role);
+  return IsNull(role) || (*membership)->role == TextView(role, scratch);
 }
 
 Result<bool> IsTeamMember(CallContext& c, const Value& account_id, const Value& user_id) {
@@ -176,8 +189,9 @@ Result<bool> HasPermission(CallContext& c, const Value& user_id, const Value& ac
                            const Value& permission) {
   if (IsNull(user_id) || IsNull(account_id) || IsNull(permission)) return false;
   const std::string name = Text(permission);
-  if (Text(user_id) == Caller(c)) {
-    auto membership = MembershipOf(c, Text(account_id));
+  std::string scratch;
+  if (TextView(user_id, scratch) == Caller(c)) {
+    auto membership = MembershipOf(c, TextView(account_id, scratch));
     if (!membership) return std::move(membership).error();
     if (*membership != nullptr && (*membership)->permissions.count(name)) return true;
     if (Status s = CheckPermissionName(c, name); !s) return std::move(s).error();

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <charconv>
 #include <vector>
 
@@ -117,9 +118,18 @@ void SetResult(sqlite3_context* ctx, const Value& v) {
 // ErrorFromSqlite turns back into an Error with that sqlstate.
 void CallFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   const auto* binding = static_cast<const FunctionBinding*>(sqlite3_user_data(ctx));
-  std::vector<Value> args;
-  args.reserve(static_cast<size_t>(argc));
-  for (int i = 0; i < argc; ++i) args.push_back(ArgumentValue(argv[i]));
+  // Policies call these once per row: the usual few arguments stay on the stack.
+  std::array<Value, 4> few;
+  std::vector<Value> many;
+  std::span<const Value> args;
+  if (argc <= static_cast<int>(few.size())) {
+    for (int i = 0; i < argc; ++i) few[i] = ArgumentValue(argv[i]);
+    args = std::span<const Value>(few.data(), static_cast<size_t>(argc));
+  } else {
+    many.reserve(static_cast<size_t>(argc));
+    for (int i = 0; i < argc; ++i) many.push_back(ArgumentValue(argv[i]));
+    args = many;
+  }
   auto result = binding->function->call(*binding->connection, args);
   if (!result) {
     const Error& e = result.error();
