@@ -107,6 +107,7 @@ for (const backend of ['sqlite', 'postgres']) {
   target(`${name}: start to first answered request < 100 ms`, start, 100, (a) => `${a} ms`, (a, b) => +a < b);
 }
 out.push('## Issue #8\'s targets', '', '| target | measured | |', '|---|---|---|', ...targets, '',
+  'Where a request\'s time goes, what was tried, and what would close the missed targets: [tuning.md](tuning.md).', '',
   'Both backends answer a write only once it is on disk, and both share one flush between concurrent commits',
   '(group commit): PostgreSQL with fsync and synchronous_commit on; SQLite with synchronous=NORMAL plus the',
   'server\'s own fdatasync of the WAL after each COMMIT (store/sqlite/group_sync.h). Writes compare like with like.', '',
