@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,5 +26,12 @@ std::string PercentEncode(std::string_view text);
 std::optional<int64_t> ParseInt64(std::string_view text);
 // True for the 8-4-4-4-12 hexadecimal form of a UUID (either case).
 bool LooksLikeUuid(std::string_view text);
+
+// Hashes a std::string key by its characters, so that an unordered_map<std::string, …,
+// TextHash, std::equal_to<>> finds by string_view without copying the key.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
 
 }  // namespace tb

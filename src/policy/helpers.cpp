@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "base/strings.h"
 #include "store/shared_facts.h"
 
 #include <memory>
@@ -28,11 +29,6 @@ using PermissionNames = std::unordered_set<std::string>;
 // one indexed query per distinct account, never one per row (a user may belong to
 // thousands of accounts, so they are not all loaded up front). Memberships, ownership and
 // the permission names also go to the store's shared facts, for the reads after it.
-struct TextHash {  // finds by string_view, without a copy of the key
-  using is_transparent = void;
-  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-};
-
 struct CallerFacts {
   std::unordered_map<std::string, std::shared_ptr<const Membership>, TextHash, std::equal_to<>> memberships;
   std::unordered_map<std::string, bool> owned;  // is the caller the account's primary owner

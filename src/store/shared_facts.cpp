@@ -3,7 +3,7 @@
 namespace tb::store {
 
 SharedFacts::Shard& SharedFacts::ShardOf(std::string_view key) const {
-  return shards_[KeyHash{}(key) % kShards];
+  return shards_[TextHash{}(key) % kShards];
 }
 
 std::shared_ptr<const void> SharedFacts::FindAny(int64_t version, std::string_view key) const {

@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include "base/result.h"
+#include "base/strings.h"
 #include "store/store.h"
 
 namespace tb::store {
@@ -54,14 +55,10 @@ class SharedFacts {
   size_t size() const;
 
  private:
-  struct KeyHash {  // looks up by string_view, without a copy of the key
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-  };
   struct Shard {
     mutable std::mutex mu;
     int64_t version = 0;  // guarded by mu
-    std::unordered_map<std::string, std::shared_ptr<const void>, KeyHash, std::equal_to<>> facts;  // guarded by mu
+    std::unordered_map<std::string, std::shared_ptr<const void>, TextHash, std::equal_to<>> facts;  // guarded by mu
   };
   std::shared_ptr<const void> FindAny(int64_t version, std::string_view key) const;
   void RememberAny(int64_t version, std::string key, std::shared_ptr<const void> fact);

@@ -83,7 +83,6 @@ Result<Prepared> Prepare(http::Request& request, const RestContext& context, boo
 
 http::Response Fail(const Error& e, bool signed_in) { return ErrorResponse(e, signed_in); }
 
-// Rows as PostgREST's JSON array (or the single object for vnd.pgrst.object+json).
 // The size of the JSON for `rows`, near enough that the buffer is allocated once: growing
 // it step by step was a tenth of a read's allocations, and each step past 1 KiB makes glibc
 // sort its free lists (malloc_consolidate).
@@ -99,6 +98,7 @@ size_t JsonSizeHint(const store::Rows& rows, const std::vector<OutputColumn>& co
   return size + size / 8;
 }
 
+// Rows as PostgREST's JSON array (or the single object for vnd.pgrst.object+json).
 std::string RowsJson(const store::Rows& rows, const std::vector<OutputColumn>& columns, size_t first_column, bool single) {
   rapidjson::StringBuffer buffer(nullptr, JsonSizeHint(rows, columns, first_column));
   JsonWriter w(buffer);
